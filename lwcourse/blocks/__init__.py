@@ -4,9 +4,19 @@ Each block reads like the figure in its paper; the docstrings name paper and fig
 """
 
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
+from .ghost import GhostBottleneck, GhostModule
+from .resnext import ResNeXtBottleneck
 from .se import SqueezeExcitation
+from .shuffle import ChannelShuffle, ShuffleV1Unit, ShuffleV2Unit, channel_shuffle
 
 __all__ = [
+    "ChannelShuffle",
+    "GhostBottleneck",
+    "GhostModule",
+    "ResNeXtBottleneck",
+    "ShuffleV1Unit",
+    "ShuffleV2Unit",
+    "channel_shuffle",
     "ConvBNAct",
     "DepthwiseSeparableConv",
     "SqueezeExcitation",
