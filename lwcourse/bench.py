@@ -7,7 +7,6 @@ Timings depend on the machine and its load; the notebooks' stored timings are ex
 
 from __future__ import annotations
 
-import logging
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -17,16 +16,6 @@ import torch
 from torch import nn
 
 from ._checks import check_positive, check_positive_int
-
-# torch.utils.benchmark imports cpp_extension, which logs "No CUDA runtime is found" on CPU-only
-# machines that have a CUDA_HOME; that line on stderr would break the notebooks' strict nbval.
-_cpp_logger = logging.getLogger("torch.utils.cpp_extension")
-_level = _cpp_logger.level
-_cpp_logger.setLevel(logging.ERROR)
-try:
-    from torch.utils import benchmark
-finally:
-    _cpp_logger.setLevel(_level)
 
 
 def format_ms(ms: float) -> str:
@@ -64,27 +53,34 @@ class Latency:
                 f"{self.runs} runs, {self.threads} thread(s), input {tuple(self.input_size)}")
 
 
-def _timer(model: nn.Module | Callable, x: torch.Tensor, threads: int) -> benchmark.Timer:
-    """A ``torch.utils.benchmark.Timer`` for ``model(x)`` in eval and inference mode; the
-    Timer fixes the thread count while it measures and restores it afterwards."""
-    if isinstance(model, nn.Module):
-        model.eval()
+class _Runner:
+    """``model(x)`` in eval and inference mode with a fixed thread count, timed in samples of
+    ``inner`` back-to-back calls. Same method as ``torch.utils.benchmark.Timer`` (warm-up,
+    inner loops, median and IQR over samples) without its extra warm-up calls before every
+    sample, so that interleaved rounds stay cheap."""
 
-    def run():
-        with torch.inference_mode():
-            model(x)
+    def __init__(self, model: nn.Module | Callable, x: torch.Tensor, threads: int):
+        if isinstance(model, nn.Module):
+            model.eval()
+        self.model, self.x, self.threads = model, x, threads
 
-    return benchmark.Timer(stmt="run()", globals={"run": run}, num_threads=threads)
+    def sample_ms(self, inner: int = 1) -> float:
+        """Mean time of one call over ``inner`` calls, in ms."""
+        old_threads = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            with torch.inference_mode():
+                start = time.perf_counter()
+                for _ in range(inner):
+                    self.model(self.x)
+                return (time.perf_counter() - start) * 1e3 / inner
+        finally:
+            torch.set_num_threads(old_threads)
 
 
-def _sample_ms(timer: benchmark.Timer, inner: int) -> float:
-    """Mean time of one call over ``inner`` back-to-back calls, in ms."""
-    return timer.timeit(inner).mean * 1e3
-
-
-def _inner_loops(timer: benchmark.Timer, target_ms: float) -> int:
+def _inner_loops(runner: _Runner, target_ms: float) -> int:
     """How many calls one sample needs to last about ``target_ms`` (short ops are batched)."""
-    once = _sample_ms(timer, 1)
+    once = runner.sample_ms(1)
     return max(1, min(1000, int(target_ms / max(once, 1e-3))))
 
 
@@ -108,14 +104,14 @@ def latency(model: nn.Module | Callable, input_size=(1, 3, 224, 224), *, threads
     """
     _check_common(threads, min_runs, warmup, min_time_s)
     x = input_size if isinstance(input_size, torch.Tensor) else torch.randn(*input_size)
-    timer = _timer(model, x, threads)
+    runner = _Runner(model, x, threads)
     if warmup:
-        timer.timeit(warmup)
-    inner = _inner_loops(timer, target_ms=5.0)
+        runner.sample_ms(warmup)
+    inner = _inner_loops(runner, target_ms=5.0)
     times: list[float] = []
     start = time.perf_counter()
     while len(times) < min_runs or time.perf_counter() - start < min_time_s:
-        times.append(_sample_ms(timer, inner))
+        times.append(runner.sample_ms(inner))
     label = name or (type(model).__name__ if isinstance(model, nn.Module) else "function")
     return Latency(label, times, threads, tuple(x.shape))
 
@@ -157,16 +153,16 @@ def compare(models: Mapping[str, nn.Module | Callable], input_size=(1, 3, 224, 2
     if baseline not in models:
         raise ValueError(f"baseline must be one of {', '.join(models)}; got {baseline!r}")
     x = input_size if isinstance(input_size, torch.Tensor) else torch.randn(*input_size)
-    timers = {name: _timer(m, x, threads) for name, m in models.items()}
-    times: dict[str, list[float]] = {name: [] for name in timers}
-    for timer in timers.values():
+    runners = {name: _Runner(m, x, threads) for name, m in models.items()}
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for runner in runners.values():
         if warmup:
-            timer.timeit(warmup)
-    inner = {name: _inner_loops(timer, min_round_ms) for name, timer in timers.items()}
-    order = list(timers)
+            runner.sample_ms(warmup)
+    inner = {name: _inner_loops(r, min_round_ms) for name, r in runners.items()}
+    order = list(runners)
     for r in range(rounds):
         for name in order[r % len(order):] + order[:r % len(order)]:  # rotate who goes first
-            times[name].append(_sample_ms(timers[name], inner[name]))
+            times[name].append(runners[name].sample_ms(inner[name]))
     results = {n: Latency(n, t, threads, tuple(x.shape)) for n, t in times.items()}
     return Comparison(results, baseline)
 

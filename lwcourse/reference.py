@@ -88,15 +88,57 @@ def transplant(src: nn.Module, dst: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
+def randomize_(model: nn.Module, seed: int = 0, input_size=(4, 3, 64, 64)) -> nn.Module:
+    """Make ``model`` a demanding test subject, in place, and return it.
+
+    A freshly initialised network in eval mode often outputs logits near 1e-9 (BatchNorm's
+    running statistics are 0 and 1, far from the real activations), so "same outputs within
+    1e-4" would pass for any two models. This gives every BatchNorm a random affine transform
+    (gamma in [0.5, 1.5], beta ~ N(0, 0.2)) and running statistics measured on a random batch,
+    so eval-mode outputs are of order 1 and every tensor matters.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for bn in norms:
+        if bn.affine:
+            bn.weight.copy_(torch.rand(bn.weight.shape, generator=gen) + 0.5)
+            bn.bias.copy_(torch.randn(bn.bias.shape, generator=gen) * 0.2)
+    modes = {m: m.training for m in model.modules()}
+    momenta = {bn: bn.momentum for bn in norms}
+    try:
+        for bn in norms:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative average over this one batch
+        model.train()
+        model(torch.randn(input_size, generator=gen))
+    finally:
+        for bn, momentum in momenta.items():
+            bn.momentum = momentum
+        for m, training in modes.items():
+            m.train(training)
+    return model
+
+
+@torch.no_grad()
 def assert_same_outputs(model: nn.Module, ref: nn.Module, x: torch.Tensor,
                         atol: float = 1e-4) -> float:
     """Assert ``model(x)`` equals ``ref(x)`` in eval mode within ``atol``; return the max
-    absolute difference. Both models are put in eval mode."""
+    absolute difference. Both models are put in eval mode.
+
+    Refuses a vacuous comparison: if the reference's outputs are all below ``100 * atol``,
+    any model would pass, so it raises and asks for ``randomize_(ref)`` before the transplant.
+    """
     model.eval()
     ref.eval()
     ours, theirs = model(x), ref(x)
     if ours.shape != theirs.shape:
         raise AssertionError(f"output shapes differ: {tuple(ours.shape)} vs {tuple(theirs.shape)}")
+    scale = theirs.abs().max().item()
+    if not scale >= 100 * atol:
+        raise AssertionError(
+            f"the reference's outputs are nearly zero (max |y| = {scale:.3g}), so comparing them "
+            f"within atol = {atol:g} proves nothing: call lwcourse.reference.randomize_(ref) "
+            f"before transplant(ref, model)")
     diff = (ours - theirs).abs().max().item()
     if not diff <= atol:
         raise AssertionError(f"outputs differ: max |difference| = {diff:.3g} > atol = {atol:g}")

@@ -5,6 +5,7 @@ Each block reads like the figure in its paper; the docstrings name paper and fig
 
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
+from .mbconv import DropPath, InvertedResidual, MBConv
 from .resnext import ResNeXtBottleneck
 from .se import SqueezeExcitation
 from .shuffle import ChannelShuffle, ShuffleV1Unit, ShuffleV2Unit, channel_shuffle
@@ -19,6 +20,9 @@ __all__ = [
     "channel_shuffle",
     "ConvBNAct",
     "DepthwiseSeparableConv",
+    "DropPath",
+    "InvertedResidual",
+    "MBConv",
     "SqueezeExcitation",
     "make_divisible",
     "resolve_activation",

@@ -1,0 +1,80 @@
+"""Which input channels can an output channel see? Channel connectivity, measured and predicted.
+
+A layer's *connectivity matrix* ``M`` is the ``C_out x C_in`` 0/1 matrix with ``M[o, i] = 1``
+when output channel ``o`` depends on input channel ``i``. For a stack of layers it is the boolean
+product of the layers' matrices (a path must exist through every layer). Notebook 02 uses it to
+show why ShuffleNet needs the channel shuffle: two stacked group convs are block-diagonal, and a
+shuffle between them makes them dense.
+
+>>> conv = torch.nn.Conv2d(6, 6, 1, groups=3)
+>>> bool((connectivity_matrix(conv, 6) == group_mask(6, 6, 3)).all())
+True
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from ._checks import check_divides, check_positive_int
+
+
+def connectivity_matrix(fn: nn.Module | Callable[[torch.Tensor], torch.Tensor],
+                        in_channels: int, size: int = 5, seed: int = 0) -> torch.Tensor:
+    """Measure the ``C_out x C_in`` 0/1 connectivity of ``fn`` from its Jacobian.
+
+    Row ``o`` is the gradient of output channel ``o``'s sum with respect to the input, summed in
+    absolute value over the batch and spatial positions: ``M[o, i] = 1`` where it is non-zero.
+    Runs on a random ``(1, in_channels, size, size)`` input: in float64 for a module (it is
+    deep-copied, put in eval mode and converted, so the caller's module is untouched), in
+    float32 for a plain function of a tensor. With random weights
+    an existing dependence is non-zero almost surely; use layers without ReLU (a dead ReLU can
+    hide a path) when you want the structural pattern.
+    """
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("size", size)
+    dtype = torch.float32
+    if isinstance(fn, nn.Module):
+        fn, dtype = copy.deepcopy(fn).double().eval(), torch.float64
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(1, in_channels, size, size, generator=gen, dtype=dtype)
+    jac = torch.autograd.functional.jacobian(lambda t: fn(t).sum(dim=(0, 2, 3)), x)
+    return (jac.abs().sum(dim=(1, 3, 4)) > 0).long()  # (C_out, 1, C_in, H, W) -> (C_out, C_in)
+
+
+def group_mask(c_out: int, c_in: int, groups: int) -> torch.Tensor:
+    """Connectivity of a conv with ``groups`` groups: block-diagonal, ``g`` blocks of
+    ``C_out/g x C_in/g`` ones (output group ``k`` reads only input group ``k``)."""
+    for name, v in {"c_out": c_out, "c_in": c_in, "groups": groups}.items():
+        check_positive_int(name, v)
+    check_divides("groups", groups, "c_out", c_out)
+    check_divides("groups", groups, "c_in", c_in)
+    blocks = [torch.ones(c_out // groups, c_in // groups, dtype=torch.long)] * groups
+    return torch.block_diag(*blocks)
+
+
+def permutation_mask(perm: Sequence[int]) -> torch.Tensor:
+    """Connectivity of ``x[:, perm]``: output channel ``o`` is input channel ``perm[o]``."""
+    perm = [int(p) for p in perm]
+    if sorted(perm) != list(range(len(perm))):
+        raise ValueError(f"perm must be a permutation of 0..{len(perm) - 1}; got {perm}")
+    mask = torch.zeros(len(perm), len(perm), dtype=torch.long)
+    mask[torch.arange(len(perm)), torch.tensor(perm)] = 1
+    return mask
+
+
+def chain(*masks: torch.Tensor) -> torch.Tensor:
+    """Connectivity of layers applied in the given order (first layer first): the boolean
+    product ``M_n ... M_2 M_1``."""
+    if not masks:
+        raise ValueError("chain needs at least one mask")
+    out = masks[0].long()
+    for m in masks[1:]:
+        if m.shape[1] != out.shape[0]:
+            raise ValueError(f"a layer with {m.shape[1]} input channels cannot follow one "
+                             f"with {out.shape[0]} output channels")
+        out = (m.long() @ out > 0).long()
+    return out

@@ -1,0 +1,128 @@
+"""EfficientNet B0-B7 (Tan & Le 2019, "EfficientNet: Rethinking Model Scaling for Convolutional
+Neural Networks").
+
+Equal to torchvision's ``efficientnet_b0`` ... ``efficientnet_b7`` (parameters, registration
+order and outputs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from torch import nn
+
+from .._checks import check_positive_int
+from ..blocks.conv import ConvBNAct, make_divisible
+from ..blocks.mbconv import InvertedResidual, check_rate, init_weights
+from ._common import ImageClassifier
+from ._registry import register_model
+
+# Paper Table 1, the B0 baseline, stages 2-8 (stage 1 is the stem, stage 9 the head):
+# (MBConv expansion t, kernel, stride of the first block, output channels, layers).
+EFFICIENTNET_B0 = [
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 5, 2, 40, 2),
+    (6, 3, 2, 80, 3),
+    (6, 5, 1, 112, 3),
+    (6, 5, 2, 192, 4),
+    (6, 3, 1, 320, 1),
+]
+STEM_CHANNELS = 32  # stage 1: conv 3x3, stride 2
+HEAD_CHANNELS = 1280  # stage 9: conv 1x1 (= 4 x 320), scaled with the width
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One compound-scaled EfficientNet: width / depth multipliers, input resolution and the
+    classifier dropout (paper Sec. 3.3 and the official TF code's ``efficientnet_params``).
+    The BN settings follow torchvision: TensorFlow's (eps 1e-3, momentum 0.01) for B5-B7, whose
+    weights it ported from TF, PyTorch's defaults for B0-B4."""
+
+    width: float
+    depth: float
+    resolution: int
+    dropout: float
+    bn_eps: float = 1e-5
+    bn_momentum: float = 0.1
+
+
+TF_BN = {"bn_eps": 1e-3, "bn_momentum": 0.01}
+VARIANTS = {
+    "b0": Variant(1.0, 1.0, 224, 0.2),
+    "b1": Variant(1.0, 1.1, 240, 0.2),
+    "b2": Variant(1.1, 1.2, 260, 0.3),  # torchvision's B2 weights are evaluated at 288
+    "b3": Variant(1.2, 1.4, 300, 0.3),
+    "b4": Variant(1.4, 1.8, 380, 0.4),
+    "b5": Variant(1.6, 2.2, 456, 0.4, **TF_BN),
+    "b6": Variant(1.8, 2.6, 528, 0.5, **TF_BN),
+    "b7": Variant(2.0, 3.1, 600, 0.5, **TF_BN),
+}
+
+
+def _efficientnet(variant: str, num_classes: int, dropout: float,
+                  stochastic_depth: float) -> ImageClassifier:
+    v = VARIANTS[variant]
+    check_positive_int("num_classes", num_classes)
+    check_rate("dropout", dropout)
+    check_rate("stochastic_depth", stochastic_depth)
+    bn = {"bn_eps": v.bn_eps, "bn_momentum": v.bn_momentum}
+
+    def width(channels: int) -> int:
+        return make_divisible(channels * v.width)
+
+    def depth(layers: int) -> int:
+        return math.ceil(layers * v.depth)
+
+    in_ch = width(STEM_CHANNELS)
+    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="silu", **bn)
+    total_blocks = sum(depth(n) for *_, n in EFFICIENTNET_B0)
+    stages, index = [], 0
+    for t, k, s, c, n in EFFICIENTNET_B0:
+        out_ch = width(c)
+        blocks = []
+        for i in range(depth(n)):
+            blocks.append(InvertedResidual(
+                in_ch, out_ch, s if i == 0 else 1, expansion=t, kernel_size=k, activation="silu",
+                se_channels=max(1, in_ch // 4),  # SE squeeze: 1/4 of the block *input* width
+                se_activation="silu", se_gate="sigmoid",
+                drop_path=stochastic_depth * index / total_blocks,  # grows linearly with depth
+                **bn))
+            in_ch, index = out_ch, index + 1
+        stages.append(nn.Sequential(*blocks))
+    head_ch = width(HEAD_CHANNELS)
+    head = ConvBNAct(in_ch, head_ch, 1, activation="silu", **bn)
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout, inplace=True),
+                               nn.Linear(head_ch, num_classes))
+    model = ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
+                            name=f"efficientnet_{variant}")
+    model.default_resolution = v.resolution
+    return init_weights(model)
+
+
+def _builder(variant: str):
+    v = VARIANTS[variant]
+
+    def build(num_classes: int = 1000, dropout: float = v.dropout,
+              stochastic_depth: float = 0.2) -> ImageClassifier:
+        return _efficientnet(variant, num_classes, dropout, stochastic_depth)
+
+    build.__name__ = build.__qualname__ = f"efficientnet_{variant}"
+    build.__doc__ = (
+        f"EfficientNet-{variant.upper()}: width x{v.width}, depth x{v.depth}, "
+        f"{v.resolution}x{v.resolution} input (``default_resolution``), dropout {v.dropout}. "
+        "Widths ``make_divisible(c * width, 8)``, layers ``ceil(n * depth)``, SiLU, SE squeeze "
+        "= block input // 4, stochastic depth ``stochastic_depth * block / blocks``; "
+        f"BN eps {v.bn_eps:g}, momentum {v.bn_momentum:g}.")
+    return register_model(build)
+
+
+efficientnet_b0 = _builder("b0")
+efficientnet_b1 = _builder("b1")
+efficientnet_b2 = _builder("b2")
+efficientnet_b3 = _builder("b3")
+efficientnet_b4 = _builder("b4")
+efficientnet_b5 = _builder("b5")
+efficientnet_b6 = _builder("b6")
+efficientnet_b7 = _builder("b7")

@@ -1,0 +1,87 @@
+"""MnasNet (Tan et al. 2019, "MnasNet: Platform-Aware Neural Architecture Search for Mobile").
+
+``mnasnet_a1`` equals timm's ``semnasnet_100`` (``semnasnet_075``/``_140`` at those widths);
+``mnasnet_b1`` equals torchvision's ``mnasnet1_0`` (``mnasnet0_5``/``0_75``/``1_3`` likewise):
+parameters, registration order and outputs.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .._checks import check_positive, check_positive_int
+from ..blocks.conv import ConvBNAct, make_divisible
+from ..blocks.mbconv import InvertedResidual, check_rate, init_weights
+from ._common import ImageClassifier
+from ._registry import register_model
+
+# Rows: (expansion t, kernel, stride of the first block, output channels, repeats, SE).
+# The first row is the "SepConv" (depthwise-BN-ReLU, then linear 1x1): an MBConv with t = 1.
+# Paper Fig. 7(a): MnasNet-A1.
+MNASNET_A1 = [
+    (1, 3, 1, 16, 1, False),
+    (6, 3, 2, 24, 2, False),
+    (3, 5, 2, 40, 3, True),
+    (6, 3, 2, 80, 4, False),
+    (6, 3, 1, 112, 2, True),
+    (6, 5, 2, 160, 3, True),
+    (6, 3, 1, 320, 1, False),
+]
+# MnasNet-B1, the variant without SE (TensorFlow TPU repo ``mnasnet_b1``, torchvision's MNASNet).
+MNASNET_B1 = [
+    (1, 3, 1, 16, 1, False),
+    (3, 3, 2, 24, 3, False),
+    (3, 5, 2, 40, 3, False),
+    (6, 5, 2, 80, 3, False),
+    (6, 3, 1, 96, 2, False),
+    (6, 5, 2, 192, 4, False),
+    (6, 3, 1, 320, 1, False),
+]
+STEM_CHANNELS = 32  # conv 3x3, stride 2
+HEAD_CHANNELS = 1280  # 1x1 conv before the pool (TF code); not scaled by width_mult
+
+
+def _mnasnet(table, name: str, num_classes: int, width_mult: float, dropout: float,
+             bn_momentum: float) -> ImageClassifier:
+    check_positive_int("num_classes", num_classes)
+    check_positive("width_mult", width_mult)
+    check_rate("dropout", dropout)
+    bn = {"bn_eps": 1e-5, "bn_momentum": bn_momentum}
+
+    in_ch = make_divisible(STEM_CHANNELS * width_mult)
+    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="relu", **bn)
+    stages = []
+    for t, k, s, c, n, se in table:
+        out_ch = make_divisible(c * width_mult)
+        blocks = []
+        for i in range(n):
+            blocks.append(InvertedResidual(
+                in_ch, out_ch, s if i == 0 else 1, expansion=t, kernel_size=k, activation="relu",
+                se_channels=in_ch // 4 if se else None,  # SE squeeze: 1/4 of the block input
+                se_activation="relu", se_gate="sigmoid", **bn))
+            in_ch = out_ch
+        stages.append(nn.Sequential(*blocks))
+    head = ConvBNAct(in_ch, HEAD_CHANNELS, 1, activation="relu", **bn)
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout, inplace=True),
+                               nn.Linear(HEAD_CHANNELS, num_classes))
+    model = ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
+                            name=name)
+    model.default_resolution = 224
+    return init_weights(model)
+
+
+@register_model
+def mnasnet_a1(num_classes: int = 1000, width_mult: float = 1.0,
+               dropout: float = 0.2) -> ImageClassifier:
+    """MnasNet-A1 (Fig. 7(a)), with squeeze-and-excitation (squeeze = block input / 4, ReLU,
+    sigmoid gate). ReLU, BN eps 1e-5 momentum 0.1 (timm). Widths ``make_divisible(c * w, 8)``."""
+    return _mnasnet(MNASNET_A1, "mnasnet_a1", num_classes, width_mult, dropout, bn_momentum=0.1)
+
+
+@register_model
+def mnasnet_b1(num_classes: int = 1000, width_mult: float = 1.0,
+               dropout: float = 0.2) -> ImageClassifier:
+    """MnasNet-B1, no SE. ReLU, BN eps 1e-5 momentum 0.0003 (= 1 - TF's 0.9997, torchvision).
+    Widths ``make_divisible(c * w, 8)``."""
+    return _mnasnet(MNASNET_B1, "mnasnet_b1", num_classes, width_mult, dropout,
+                    bn_momentum=1 - 0.9997)
