@@ -78,3 +78,42 @@ def chain(*masks: torch.Tensor) -> torch.Tensor:
                              f"with {out.shape[0]} output channels")
         out = (m.long() @ out > 0).long()
     return out
+
+
+def reached_groups(masks: Sequence[torch.Tensor], groups: int) -> list[list[set[int]]]:
+    """For the input and after every layer: the set of input groups each channel depends on
+    (input channel ``i`` belongs to group ``i // (C_in / groups)``)."""
+    c_in = masks[0].shape[1]
+    check_positive_int("groups", groups)
+    check_divides("groups", groups, "input channels", c_in)
+    member = group_mask(c_in, groups, groups)  # (C_in, g): channel i is in group i // (C/g)
+    out = [[{int(k) for k in row.nonzero().flatten()} for row in member]]
+    for i in range(1, len(masks) + 1):
+        reach = chain(member, *masks[:i])  # (C, g) after i layers
+        out.append([{int(k) for k in row.nonzero().flatten()} for row in reach])
+    return out
+
+
+def draw_channel_graph(masks: Sequence[torch.Tensor], groups: int, names: Sequence[str] = (),
+                       ax=None, title: str = ""):
+    """Draw channels as dots in columns (input, then after each layer) and every dependence of
+    ``masks`` (connectivity matrices, first layer first) as a line. A channel that depends on
+    one input group has that group's colour; one that mixes several groups is black.
+    Returns the axes."""
+    import matplotlib.pyplot as plt  # plotting is optional for the rest of this module
+
+    ax = ax or plt.subplots()[1]
+    reach = reached_groups(masks, groups)
+    colors = [[f"C{min(r)}" if len(r) == 1 else "black" for r in column] for column in reach]
+    for layer, mask in enumerate(masks):
+        for o, i in mask.nonzero().tolist():
+            ax.plot([layer, layer + 1], [-i, -o], color=colors[layer][i], lw=0.8, alpha=0.6)
+    for x, column in enumerate(colors):
+        ax.scatter([x] * len(column), [-y for y in range(len(column))], c=column, s=40,
+                   zorder=3, edgecolors="white")
+    labels = ["input", *names, *[""] * len(colors)][:len(colors)]
+    ax.set_xticks(range(len(colors)), labels)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title)
+    return ax

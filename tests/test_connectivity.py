@@ -5,7 +5,14 @@ import torch
 from torch import nn
 
 from lwcourse.blocks import ChannelShuffle, channel_shuffle
-from lwcourse.connectivity import chain, connectivity_matrix, group_mask, permutation_mask
+from lwcourse.connectivity import (
+    chain,
+    connectivity_matrix,
+    draw_channel_graph,
+    group_mask,
+    permutation_mask,
+    reached_groups,
+)
 
 
 def test_group_mask_is_block_diagonal():
@@ -68,3 +75,22 @@ def test_bad_arguments():
         chain()
     with pytest.raises(ValueError, match="in_channels"):
         connectivity_matrix(nn.Identity(), 0)
+
+
+def test_reached_groups_and_drawing():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    m = group_mask(6, 6, 3)
+    shuffle = permutation_mask([0, 2, 4, 1, 3, 5])
+    plain = reached_groups([m, m], 3)
+    assert plain[0] == plain[-1] == [{0}, {0}, {1}, {1}, {2}, {2}]
+    mixed = reached_groups([m, shuffle, m], 3)
+    assert mixed[2] == [{0}, {1}, {2}, {0}, {1}, {2}]  # after the shuffle
+    assert mixed[-1] == [{0, 1}, {0, 1}, {2, 0}, {2, 0}, {1, 2}, {1, 2}]
+    ax = draw_channel_graph([m, shuffle, m], 3, ["GConv", "shuffle", "GConv"], title="t")
+    assert len(ax.lines) == 3 * 4 + 6 + 3 * 4  # one line per dependence
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "GConv", "shuffle", "GConv"]
+    plt.close(ax.figure)

@@ -31,9 +31,11 @@ def randomize_bn(model: nn.Module) -> nn.Module:
 
 
 def macs(model: nn.Module, size: int = 224) -> tuple[int, int]:
-    """(convolution MACs, all MACs incl. the FC layer) of one image, from torch's counter."""
+    """(convolution MACs, all MACs incl. the FC layer) of one image, from torch's counter,
+    run on meta tensors (shapes only, instant). Moves ``model`` to the meta device."""
+    model = model.to("meta").eval()
     with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model.eval()(torch.zeros(1, 3, size, size))
+        model(torch.zeros(1, 3, size, size, device="meta"))
     flops = counter.get_flop_counts()["Global"]
     conv = sum(v for op, v in flops.items() if "convolution" in str(op))
     return conv // 2, counter.get_total_flops() // 2

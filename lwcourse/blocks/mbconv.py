@@ -81,6 +81,7 @@ class InvertedResidual(nn.Module):
                              f"got {kernel_size!r}")
         if se_channels is not None:
             check_positive_int("se_channels", se_channels)
+        check_rate("drop_path", drop_path)
         hidden = round(in_channels * expansion) if expanded_channels is None else expanded_channels
         check_positive_int("expanded_channels", hidden)
         if hidden < in_channels:

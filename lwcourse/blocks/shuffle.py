@@ -12,9 +12,10 @@ from .conv import ConvBNAct
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     """ShuffleNet's channel shuffle (V1 paper, Fig. 1(c)): view the C channels as a
-    ``groups x C/groups`` grid, transpose it, flatten it back. Channel ``g * n + i`` (group g,
-    position i) moves to ``i * groups + g``, so every group of the next grouped conv sees
-    channels from every group of the previous one."""
+    ``groups x C/groups`` grid, transpose it, flatten it back. Channel ``g * C/groups + i``
+    (group g, position i) moves to ``i * groups + g``, so every group of the next grouped conv
+    sees channels from every group of the previous one. Its inverse is a shuffle with
+    ``C / groups`` groups."""
     n, c, h, w = x.shape
     x = x.view(n, groups, c // groups, h, w)  # reshape
     x = x.transpose(1, 2).contiguous()  # transpose (the one copy)
@@ -89,6 +90,13 @@ class ShuffleV1Unit(nn.Module):
         return self.act(torch.cat((self.shortcut(x), branch), dim=1))
 
 
+def flat_sequential(*layers: nn.Sequential) -> nn.Sequential:
+    """Chain several conv-BN-act layers into one flat ``nn.Sequential`` (conv, bn, act, conv,
+    bn, ...), dropping ``nn.Identity`` activations. Same tensors in the same order, but about a
+    third fewer Python module calls, which is measurable in a small network at batch 1."""
+    return nn.Sequential(*(m for layer in layers for m in layer if not isinstance(m, nn.Identity)))
+
+
 class ShuffleV2Unit(nn.Module):
     """The ShuffleNet V2 unit, Ma et al. 2018, Fig. 3(c) and 3(d).
 
@@ -100,7 +108,8 @@ class ShuffleV2Unit(nn.Module):
       depthwise conv at stride 2. Concat doubles the channels; then channel shuffle.
 
     Each branch makes ``out_channels // 2`` channels. Children: ``branch1`` (stride 2 only),
-    ``branch2`` — the names and order of torchvision's ``InvertedResidual``.
+    ``branch2``, each a flat Sequential (conv, bn, relu, ...) built from ``ConvBNAct`` layers:
+    the names, order and module calls of torchvision's ``InvertedResidual``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
@@ -117,11 +126,11 @@ class ShuffleV2Unit(nn.Module):
                              f"({out_channels})")
         half = out_channels // 2
         if stride == 2:
-            self.branch1 = nn.Sequential(
+            self.branch1 = flat_sequential(
                 ConvBNAct(in_channels, in_channels, 3, 2, groups=in_channels, activation=None),
                 ConvBNAct(in_channels, half, 1),
             )
-        self.branch2 = nn.Sequential(
+        self.branch2 = flat_sequential(
             ConvBNAct(in_channels if stride == 2 else half, half, 1),
             ConvBNAct(half, half, 3, stride, groups=half, activation=None),
             ConvBNAct(half, half, 1),

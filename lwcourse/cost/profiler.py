@@ -19,6 +19,18 @@ Counting conventions (the course's, stated in notebook 00):
   makes memory contiguous (``.contiguous()``, channel shuffle) is a ``copy`` row.
 * **Parameters** are counted on the first op that reads them; BN's running statistics are
   buffers, not parameters (they still count as memory access).
+
+How other counters differ (asserted in ``tests/test_profiler.py``, explained in notebook 00):
+
+* ``torch.utils.flop_counter.FlopCounterMode`` counts 2 FLOPs per MAC of convs, linear layers
+  and matmuls and nothing else: its total / 2 equals ``Profile.macs`` exactly.
+* thop (ultralytics-thop) hooks *modules*: conv and linear MACs as ours (plus one op per bias
+  element), BatchNorm as 4 ops per element, pooling modules by window size, ReLU/ReLU6 and
+  max-pool as zero, and it never sees functional calls or tensor ops (``F.adaptive_avg_pool2d``,
+  ``x.mean``, ``x + y``, ``torch.cat``, the shuffle's copy). For torchvision's MobileNetV2 and
+  ShuffleNetV2 its total is our MACs + 4 x BN elements.
+* torchinfo's "mult-adds" are our MACs plus every BN and bias *parameter* (it adds a module's
+  parameter count for layers it does not model).
 """
 
 from __future__ import annotations

@@ -39,6 +39,10 @@ def shufflenet_v1(num_classes: int = 1000, groups: int = 3, width_mult: float = 
     ``groups``-grouped convs), the stem to a multiple of ``groups``. This reproduces the
     official widths for g = 3 and 8 (e.g. 0.5x, g = 8: stem 16) and changes nothing at 1x.
     The first 1x1 conv of stage 2 is not grouped (Sec. 3.3: its input has only 24 channels).
+
+    Complexity at 224x224: Table 1's column counts the convolutions only (FC excluded):
+    142.5, 140.0, 136.5, 133.3, 136.8 M multiply-adds for g = 1, 2, 3, 4, 8. Table 5 and the
+    official code quote the other widths with the FC layer (e.g. 2x, g = 3: 524 M).
     """
     check_choice("groups", groups, STAGE_CHANNELS)
     check_choice("width_mult", width_mult, STEM_CHANNELS)
