@@ -10,11 +10,9 @@ import importlib
 from ._setup import setup
 
 __version__ = "0.1.0"
-__all__ = ["setup", "__version__", "blocks", "models", "cost", "bench", "reference", "plot",
-           "widgets", "solutions"]
-
-_SUBMODULES = {"blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
-               "cli"}
+_SUBMODULES = ("blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
+               "connectivity", "guidelines", "cli")
+__all__ = ["setup", "__version__", *_SUBMODULES]
 
 
 def __getattr__(name: str):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
-from IPython.display import HTML, display
 
 
 def format_value(value) -> str:
@@ -49,16 +48,14 @@ def explorer(compute: Callable[..., Mapping | Sequence[Mapping]],
             raise ValueError(f"slider {name!r} needs at least one value")
         sliders[name] = widgets.SelectionSlider(options=values, value=values[len(values) // 2],
                                                 description=name, continuous_update=False)
-    out = widgets.Output()
+    table = widgets.HTML()  # a plain value, not an Output widget: nothing leaks into stdout
 
     def update(_change=None):
         result = compute(**{n: s.value for n, s in sliders.items()})
         rows = [result] if isinstance(result, Mapping) else list(result)
-        out.clear_output(wait=True)
-        with out:
-            display(HTML(html_table(rows)))
+        table.value = html_table(rows)
 
     for slider in sliders.values():
         slider.observe(update, names="value")
     update()
-    return widgets.VBox([*sliders.values(), out])
+    return widgets.VBox([*sliders.values(), table])

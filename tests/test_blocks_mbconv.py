@@ -91,7 +91,7 @@ def test_order_of_operations_follows_the_figure():
 
 def test_expansion_one_has_no_expand_conv():
     block = InvertedResidual(16, 16, expansion=1)
-    assert isinstance(block.expand, nn.Identity)
+    assert block.expand is None
     assert block.depthwise.conv.groups == 16
     assert isinstance(InvertedResidual(16, 16, expansion=2).expand[0], nn.Conv2d)
 
@@ -148,7 +148,7 @@ def test_drop_path_in_block_keeps_the_shortcut():
     out = block(x.clone())
     dropped = [i for i in range(32) if torch.equal(out[i], x[i])]
     assert len(dropped) > 20  # nearly every sample is just the shortcut
-    assert isinstance(InvertedResidual(8, 8).drop_path, nn.Identity)
+    assert InvertedResidual(8, 8).drop_path is None
 
 
 @pytest.mark.parametrize("kwargs, param", [

@@ -154,6 +154,17 @@ def test_compare_networks_gives_each_its_own_input():
         gl.compare_networks({})
 
 
+def test_compare_networks_fits_rounds_to_a_time_budget():
+    nets = {"small": (gl.g2_network(8, 1, layers=1), (1, 8, 4, 4))}
+    result = gl.compare_networks(nets, rounds=3, seconds=0.05, max_rounds=7, min_round_ms=0.01)
+    assert result.results["small"].runs == 7  # a tiny network: the cap
+    big = {"big": (gl.g2_network(64, 1), (1, 64, 56, 56))}
+    result = gl.compare_networks(big, rounds=3, seconds=1e-6, min_round_ms=0.01)
+    assert result.results["big"].runs == 3  # over budget at once: the minimum
+    with pytest.raises(ValueError, match="seconds"):
+        gl.compare_networks(nets, seconds=0)
+
+
 def test_paper_tables_are_complete():
     assert list(gl.TABLE1) == [1, 2, 6, 12] and list(gl.TABLE2) == [1, 2, 4, 8]
     assert tuple(gl.TABLE3) == gl.G3_KINDS and len(gl.TABLE4) == 4

@@ -1,7 +1,6 @@
 """The MBConv model family (MobileNetV1/V2/V3, MnasNet, EfficientNet B0-B7) against torchvision
 and timm: exact parameter counts, identical outputs after a weight transplant, and the basics."""
 
-import math
 from collections import Counter
 
 import pytest
@@ -101,8 +100,6 @@ def test_native_resolution_shape_on_meta(name):
     with torch.device("meta"):
         model = create(name, num_classes=7).eval()
         r = model.default_resolution
-        features = model.forward_features(torch.empty(2, 3, r, r))
-        assert features.shape[-2:] == (math.ceil(r / 32),) * 2  # total stride 32
         assert model(torch.empty(2, 3, r, r)).shape == (2, 7)
 
 

@@ -47,8 +47,8 @@ def test_registered():
 
 # --- exact to the references ---------------------------------------------------------------
 
-@pytest.mark.parametrize("name", WITH_REFERENCE)
-@pytest.mark.parametrize("num_classes", [1000, 10])
+@pytest.mark.parametrize("name,num_classes", [(name, 1000) for name in WITH_REFERENCE]
+                         + [("shufflenet_v2_x0_5", 10), ("ghostnet", 10)])
 def test_same_as_reference(name, num_classes):
     torch.manual_seed(0)
     ref = randomize_bn(reference_model(name, num_classes=num_classes))

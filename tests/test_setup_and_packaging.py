@@ -2,11 +2,11 @@
 
 import random
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 import torch
 import yaml
 

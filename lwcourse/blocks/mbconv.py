@@ -60,8 +60,8 @@ class InvertedResidual(nn.Module):
     MobileNetV3's "bneck" is this block with ``activation="hardswish"`` or ``"relu"`` and a
     hard-sigmoid SE gate; its table gives the hidden width directly (``expanded_channels``).
     The SE squeeze width is the caller's: the papers differ (see each model).
-    Children: ``expand``, ``depthwise``, ``se``, ``project``, ``drop_path`` (absent parts are
-    ``nn.Identity``).
+    Children: ``expand``, ``depthwise``, ``se``, ``project``, ``drop_path``; absent parts are
+    ``None`` (not ``nn.Identity``: no module call in ``forward`` for what is not there).
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
@@ -90,21 +90,25 @@ class InvertedResidual(nn.Module):
         bn = {"bn_eps": bn_eps, "bn_momentum": bn_momentum}
 
         self.expand = (ConvBNAct(in_channels, hidden, 1, activation=activation, **bn)
-                       if hidden != in_channels else nn.Identity())
+                       if hidden != in_channels else None)
         self.depthwise = ConvBNAct(hidden, hidden, kernel_size, stride, groups=hidden,
                                    activation=activation, **bn)
         self.se = (SqueezeExcitation(hidden, se_channels, se_activation, se_gate)
-                   if se_channels else nn.Identity())
+                   if se_channels else None)
         self.project = ConvBNAct(hidden, out_channels, 1, activation=None, **bn)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else None
         self.use_residual = stride == 1 and in_channels == out_channels
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
         self.expanded_channels = hidden
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.project(self.se(self.depthwise(self.expand(x))))
+        out = self.depthwise(x if self.expand is None else self.expand(x))
+        if self.se is not None:
+            out = self.se(out)
+        out = self.project(out)
         if self.use_residual:
-            out = self.drop_path(out)
+            if self.drop_path is not None:
+                out = self.drop_path(out)
             out += x  # in place, as torchvision: the projection's BN output is ours to reuse
         return out
 

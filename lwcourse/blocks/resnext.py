@@ -18,7 +18,7 @@ class ResNeXtBottleneck(nn.Module):
 
     ``width = cardinality * group_width`` (ResNeXt-50 32x4d, stage 1: 32 x 4 = 128). The stride
     sits on the 3x3 conv, as in torchvision ("ResNet v1.5"). Children: ``conv1``, ``conv2``,
-    ``conv3``, ``shortcut`` (projection only), ``act`` — torchvision's tensor order.
+    ``conv3``, ``shortcut`` (the projection, or None), ``act`` — torchvision's tensor order.
     """
 
     def __init__(self, in_channels: int, width: int, out_channels: int, stride: int = 1,
@@ -29,14 +29,12 @@ class ResNeXtBottleneck(nn.Module):
         self.conv1 = ConvBNAct(in_channels, width, 1)
         self.conv2 = ConvBNAct(width, width, 3, stride, groups=cardinality)
         self.conv3 = ConvBNAct(width, out_channels, 1, activation=None)
-        if stride != 1 or in_channels != out_channels:
-            self.shortcut = ConvBNAct(in_channels, out_channels, 1, stride, activation=None)
-        else:
-            self.shortcut = nn.Identity()
+        self.shortcut = (ConvBNAct(in_channels, out_channels, 1, stride, activation=None)
+                         if stride != 1 or in_channels != out_channels else None)  # None: identity
         self.act = nn.ReLU(inplace=True)
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv3(self.conv2(self.conv1(x)))
-        out += self.shortcut(x)
+        out += x if self.shortcut is None else self.shortcut(x)
         return self.act(out)

@@ -24,13 +24,13 @@ How other counters differ (asserted in ``tests/test_profiler.py``, explained in 
 
 * ``torch.utils.flop_counter.FlopCounterMode`` counts 2 FLOPs per MAC of convs, linear layers
   and matmuls and nothing else: its total / 2 equals ``Profile.macs`` exactly.
-* thop (ultralytics-thop) hooks *modules*: conv and linear MACs as ours (plus one op per bias
-  element), BatchNorm as 4 ops per element, pooling modules by window size, ReLU/ReLU6 and
+* thop (ultralytics-thop) hooks *modules*: conv and linear MACs as ours (biases ignored),
+  BatchNorm as 4 ops per element, pooling modules by window size, ReLU/ReLU6 and
   max-pool as zero, and it never sees functional calls or tensor ops (``F.adaptive_avg_pool2d``,
   ``x.mean``, ``x + y``, ``torch.cat``, the shuffle's copy). For torchvision's MobileNetV2 and
   ShuffleNetV2 its total is our MACs + 4 x BN elements.
-* torchinfo's "mult-adds" are our MACs plus every BN and bias *parameter* (it adds a module's
-  parameter count for layers it does not model).
+* torchinfo's "mult-adds" are our MACs plus, for BN and linear layers, their parameter count
+  (gamma, beta, the linear bias), and one addition per output element of a conv bias.
 """
 
 from __future__ import annotations

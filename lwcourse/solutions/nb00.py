@@ -16,10 +16,7 @@ import random
 from torch import nn
 
 from ..cost import profile
-
-
-def _out_size(size: int, k: int, stride: int, padding: int) -> int:
-    return (size + 2 * padding - k) // stride + 1
+from ..cost.formulas import conv2d_output_size as _out_size
 
 
 def _random_configs(n: int = 8, seed: int = 0) -> list[dict]:
