@@ -16,6 +16,16 @@ from lwcourse.blocks import (
 from lwcourse.reference import assert_same_outputs, transplant
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One intra-op thread: these small ops run several times faster than with two threads
+    fighting over two cores that other test workers also use."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 

@@ -15,6 +15,16 @@ WITH_REFERENCE = ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_
 ALL = ["shufflenet_v1", *WITH_REFERENCE]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One intra-op thread: these small ops run several times faster than with two threads
+    fighting over two cores that other test workers also use."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
