@@ -13,38 +13,16 @@ from lwcourse.blocks import (
     ShuffleV2Unit,
     channel_shuffle,
 )
-from lwcourse.reference import assert_same_outputs, transplant
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: these small ops run several times faster than with two threads
-    fighting over two cores that other test workers also use."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+from lwcourse.reference import assert_same_outputs, randomize_, transplant
 
 
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 
-def randomize_bn(model: nn.Module) -> nn.Module:
-    """Give every BatchNorm non-trivial statistics, so a mis-paired tensor shows in outputs."""
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.normal_(0, 0.2)
-                m.running_var.uniform_(0.5, 1.5)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.normal_(0, 0.2)
-    return model
-
-
 def check_same_as(ref: nn.Module, ours: nn.Module, x: torch.Tensor) -> None:
     assert n_params(ours) == n_params(ref)
-    transplant(randomize_bn(ref), ours)
+    transplant(randomize_(ref, input_size=(2, *x.shape[1:])), ours)
     assert_same_outputs(ours, ref, x)
 
 

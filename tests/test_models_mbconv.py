@@ -19,15 +19,6 @@ NAMES = LIGHT + EFFICIENTNETS
 ACTIVATIONS = {"ReLU", "ReLU6", "Hardswish", "SiLU", "Sigmoid", "Hardsigmoid"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Two pytest-xdist workers share two cores: more threads per worker only contend.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 

@@ -8,36 +8,15 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from lwcourse.models import create, list_models
 from lwcourse.models.shufflenet_v1 import STAGE_CHANNELS, shufflenet_v1
-from lwcourse.reference import assert_same_outputs, reference_model, transplant
+from lwcourse.reference import assert_same_outputs, randomize_, reference_model, transplant
 
 WITH_REFERENCE = ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
                   "shufflenet_v2_x2_0", "ghostnet", "resnext50_32x4d"]
 ALL = ["shufflenet_v1", *WITH_REFERENCE]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: these small ops run several times faster than with two threads
-    fighting over two cores that other test workers also use."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
-
-
-def randomize_bn(model: nn.Module) -> nn.Module:
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.normal_(0, 0.2)
-                m.running_var.uniform_(0.5, 1.5)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.normal_(0, 0.2)
-    return model
 
 
 def macs(model: nn.Module, size: int = 224) -> tuple[int, int]:
@@ -61,7 +40,7 @@ def test_registered():
                          + [("shufflenet_v2_x0_5", 10), ("ghostnet", 10)])
 def test_same_as_reference(name, num_classes):
     torch.manual_seed(0)
-    ref = randomize_bn(reference_model(name, num_classes=num_classes))
+    ref = randomize_(reference_model(name, num_classes=num_classes))
     ours = create(name, num_classes=num_classes)
     assert n_params(ours) == n_params(ref)
     transplant(ref, ours)
@@ -79,7 +58,7 @@ def test_reference_parameter_counts():
 def test_ghostnet_widths_same_as_timm(width, timm_name):
     timm = pytest.importorskip("timm")
     torch.manual_seed(0)
-    ref = randomize_bn(timm.create_model(timm_name, pretrained=False))
+    ref = randomize_(timm.create_model(timm_name, pretrained=False))
     ours = create("ghostnet", width_mult=width)
     assert n_params(ours) == n_params(ref)
     transplant(ref, ours)
