@@ -11,6 +11,8 @@ slow moment of the machine hurts both alike. The goal is ``ours / reference <= 1
 from __future__ import annotations
 
 import argparse
+import copy
+import itertools
 import sys
 
 import torch
@@ -33,6 +35,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--resolution", type=int, default=224)
     parser.add_argument("--rounds", type=int, default=15,
                         help="interleaved timing rounds per model pair (default 15)")
+    parser.add_argument("--control", action="store_true",
+                        help="also time the reference against a copy of itself (an A/A test): "
+                             "its spread around 1.00x is this machine's noise level")
     args = parser.parse_args(argv)
     known = models_with_reference()
     args.models = args.models or known
@@ -61,18 +66,21 @@ def main(argv=None) -> int:
     ratios = []
     for name in args.models:
         ours, ref = pair(name)
-        for batch in args.batches:
-            for threads in args.threads:
-                result = bench.compare({"ours": ours, "reference": ref},
-                                       (batch, 3, args.resolution, args.resolution),
-                                       threads=threads, rounds=args.rounds,
-                                       baseline="reference")
-                ratio = result.ratio("ours")
+        contenders = [(name, ours)]
+        if args.control:
+            contenders.append((f"{name} (A/A)", copy.deepcopy(ref)))
+        for (label, model), batch, threads in itertools.product(contenders, args.batches,
+                                                                args.threads):
+            result = bench.compare({"ours": model, "reference": ref},
+                                   (batch, 3, args.resolution, args.resolution),
+                                   threads=threads, rounds=args.rounds, baseline="reference")
+            ratio = result.ratio("ours")
+            if label == name:
                 ratios.append(ratio)
-                print(f"{name:<22} {batch:>5} {threads:>7} "
-                      f"{bench.format_ms(result.results['ours'].median_ms):>12} "
-                      f"{bench.format_ms(result.results['reference'].median_ms):>12} "
-                      f"{ratio:>8.2f}x", flush=True)
+            print(f"{label:<22} {batch:>5} {threads:>7} "
+                  f"{bench.format_ms(result.results['ours'].median_ms):>12} "
+                  f"{bench.format_ms(result.results['reference'].median_ms):>12} "
+                  f"{ratio:>8.2f}x", flush=True)
     if ratios:
         worst = max(ratios)
         print(f"worst ratio {worst:.2f}x ({'ok' if worst <= 1.0 else 'ours slower somewhere'})")
