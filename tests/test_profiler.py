@@ -156,6 +156,9 @@ def test_table_and_summary_are_readable():
     table = p.table(depth=1)
     assert table.splitlines()[0].startswith("module")
     assert "stage2" in table and f"{p.params:,}" in table
+    # a stage's output is the module's output, not the last op's (the shuffle's 5-D copy)
+    assert p.by_module(1)["stage4"]["output_shape"] == (1, 192, 7, 7)
+    assert p.by_module(1)["conv5"]["output_shape"] == (1, 1024, 7, 7)
     assert "MACs" in p.summary() and f"{p.params:,}" in p.summary()
     assert len(p.table(depth=None, max_rows=3).splitlines()) == 2 + 3 + 1 + 2
 

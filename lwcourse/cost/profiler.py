@@ -110,6 +110,7 @@ class Profile:
     unknown_ops: Counter
     peak_activation: int  # most activation elements alive at once (eager, no autograd)
     fold_bn: bool = False
+    module_outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)  # name -> shape
 
     @property
     def macs(self) -> int:
@@ -161,14 +162,15 @@ class Profile:
         return out
 
     def by_module(self, depth: int = 1) -> dict[str, dict[str, int]]:
-        """Totals per module, names cut to ``depth`` dotted parts (in order of first call)."""
+        """Totals per module, names cut to ``depth`` dotted parts (in order of first call);
+        ``output_shape`` is the module's output (else the shape its last op wrote)."""
         out: dict[str, dict[str, int]] = {}
         for r in self.rows:
             name = ".".join(r.module.split(".")[:depth]) if r.module else "(model)"
             t = out.setdefault(name, {"ops": 0, "params": 0, "macs": 0, "memory_access": 0,
                                       "elementwise": 0, "output_shape": r.output_shape})
             t["ops"] += 1
-            t["output_shape"] = r.output_shape
+            t["output_shape"] = self.module_outputs.get(name, r.output_shape)
             for key in ("params", "macs", "memory_access", "elementwise"):
                 t[key] += getattr(r, key)
         return out
@@ -381,16 +383,18 @@ def _meta_inputs(input_size) -> list[torch.Tensor]:
 
 
 @contextlib.contextmanager
-def _module_tracking(model: nn.Module, stack: list):
+def _module_tracking(model: nn.Module, stack: list, outputs: dict):
     names = {id(m): n for n, m in model.named_modules()}
 
     def push(module, _inputs):
         stack.append((names.get(id(module), f"<{type(module).__name__}>"),
                       type(module).__name__))
 
-    def pop(module, _inputs, _output):
+    def pop(module, _inputs, output):
         if stack:
-            stack.pop()
+            name, _ = stack.pop()
+            if isinstance(output, torch.Tensor):
+                outputs[name] = tuple(output.shape)
 
     handles = [nn.modules.module.register_module_forward_pre_hook(push),
                nn.modules.module.register_module_forward_hook(pop)]
@@ -425,6 +429,7 @@ def profile(model: nn.Module, input_size=(1, 3, 224, 224), *, strict: bool = Fal
     param_ids = {n for n, _ in model.named_parameters(remove_duplicate=False)}
     param_names = {id(t): n for n, t in state.items() if n in param_ids}
     stack: list = []
+    module_outputs: dict[str, tuple[int, ...]] = {}
     counter = _Counter(param_names, stack, strict, fold_bn)
     for x in inputs:
         counter.track_input(x)
@@ -432,7 +437,7 @@ def profile(model: nn.Module, input_size=(1, 3, 224, 224), *, strict: bool = Fal
     try:
         if eval_mode:
             model.eval()
-        with torch.no_grad(), _module_tracking(model, stack), counter:
+        with torch.no_grad(), _module_tracking(model, stack, module_outputs), counter:
             functional_call(model, state, tuple(inputs), tie_weights=True, strict=False)
     except UnknownOpError:
         raise
@@ -445,4 +450,4 @@ def profile(model: nn.Module, input_size=(1, 3, 224, 224), *, strict: bool = Fal
     params = sum(p.numel() for p in model.parameters())
     return Profile(counter.rows, params, tuple(inputs[0].shape) if len(inputs) == 1
                    else tuple(tuple(x.shape) for x in inputs), counter.unknown, counter.peak,
-                   fold_bn)
+                   fold_bn, module_outputs)
