@@ -19,7 +19,7 @@ import torch
 
 from lwcourse import bench
 from lwcourse.models import create, list_models
-from lwcourse.reference import REFERENCES, reference_model, transplant
+from lwcourse.reference import REFERENCES, randomize_, reference_model, transplant
 
 
 def models_with_reference() -> list[str]:
@@ -48,9 +48,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def pair(name: str) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """(ours, reference) with identical weights, in eval mode."""
+    """(ours, reference) with identical weights, in eval mode.
+
+    The weights are ``randomize_``d first: a freshly initialised deep network in eval mode
+    shrinks its activations layer by layer into denormal floats (EfficientNet-B5's logits are
+    ~1e-14), whose slow, erratic arithmetic would make the timings meaningless."""
     torch.manual_seed(0)
-    ref = reference_model(name).eval()
+    ref = randomize_(reference_model(name)).eval()
     ours = transplant(ref, create(name)).eval()
     return ours, ref
 
