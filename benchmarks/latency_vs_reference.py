@@ -61,7 +61,7 @@ def pair(name: str) -> tuple[torch.nn.Module, torch.nn.Module]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    header = (f"{'model':<22} {'batch':>5} {'threads':>7} {'ours':>12} {'reference':>12} "
+    header = (f"{'model':<28} {'batch':>5} {'threads':>7} {'ours':>12} {'reference':>12} "
               f"{'ours/ref':>9}")
     print(f"CPU latency, input {args.resolution}x{args.resolution}, median of "
           f"{args.rounds} interleaved rounds (torch {torch.__version__})")
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
             ratio = result.ratio("ours")
             if label == name:
                 ratios.append(ratio)
-            print(f"{label:<22} {batch:>5} {threads:>7} "
+            print(f"{label:<28} {batch:>5} {threads:>7} "
                   f"{bench.format_ms(result.results['ours'].median_ms):>12} "
                   f"{bench.format_ms(result.results['reference'].median_ms):>12} "
                   f"{ratio:>8.2f}x", flush=True)
