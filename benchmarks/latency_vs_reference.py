@@ -4,6 +4,14 @@ Both models carry the same weights (``lwcourse.reference.transplant``) and are t
 mode under ``torch.inference_mode`` in interleaved rounds (``lwcourse.bench.compare``), so a
 slow moment of the machine hurts both alike. The goal is ``ours / reference <= 1.00``.
 
+Large batches on Linux: glibc hands big activation buffers back to the OS after every call, so
+the next call pays page faults again. For EfficientNet-B5 at batch 16 that was ~25 % of the
+time, and it differed between two implementations of the same network with the same ops (ours
+1.09x, per-stage times equal) only because their allocation order differs. To compare the
+compute alone, keep freed memory in the process:
+``MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 python ...``
+(then B5 at batch 16 measured 1.00x).
+
     python benchmarks/latency_vs_reference.py --models shufflenet_v2_x1_0 ghostnet \\
         --batches 1 16 --threads 1 2 --resolution 224
 """
