@@ -59,8 +59,8 @@ def pair(name: str) -> tuple[torch.nn.Module, torch.nn.Module]:
     """(ours, reference) with identical weights, in eval mode.
 
     The weights are ``randomize_``d first: a freshly initialised deep network in eval mode
-    shrinks its activations layer by layer into denormal floats (EfficientNet-B5's logits are
-    ~1e-14), whose slow, erratic arithmetic would make the timings meaningless."""
+    shrinks its activations layer by layer (EfficientNet-B5's logits are ~1e-14), towards
+    denormal floats whose slow arithmetic a trained network never sees."""
     torch.manual_seed(0)
     ref = randomize_(reference_model(name)).eval()
     ours = transplant(ref, create(name)).eval()
