@@ -35,3 +35,11 @@ def check_divides(groups_name: str, groups: int, channels_name: str, channels: i
             f"{groups_name}={groups} must divide {channels_name}={channels} "
             f"(allowed: divisors of {channels})"
         )
+
+
+def check_rate(name: str, value) -> float:
+    """Return ``value`` if it is a probability in [0, 1), else raise ValueError naming ``name``
+    (used for dropout and stochastic depth rates)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)

@@ -9,17 +9,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_positive, check_positive_int
+from .._checks import check_choice, check_positive, check_positive_int, check_rate
 from .conv import ConvBNAct
 from .se import SqueezeExcitation
-
-
-def check_rate(name: str, value) -> float:
-    """Return ``value`` if it is a probability in [0, 1), else raise ValueError naming ``name``
-    (used for dropout and stochastic depth rates)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
 
 
 class DropPath(nn.Module):
@@ -114,20 +106,3 @@ class InvertedResidual(nn.Module):
 
 
 MBConv = InvertedResidual  # the name MnasNet and EfficientNet use
-
-
-def init_weights(model: nn.Module) -> nn.Module:
-    """torchvision's initialisation for the MBConv networks: Kaiming-normal (fan-out) convs,
-    BN scale 1 / shift 0, Linear N(0, 0.01), all biases 0. Returns ``model``."""
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0, 0.01)
-            nn.init.zeros_(m.bias)
-    return model

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
-from ..blocks.mbconv import InvertedResidual, check_rate, init_weights
-from ._common import ImageClassifier
+from ..blocks.mbconv import InvertedResidual
+from ._common import ImageClassifier, init_weights
 from ._registry import register_model
 
 # Paper Table 1, the B0 baseline, stages 2-8 (stage 1 is the stem, stage 9 the head):

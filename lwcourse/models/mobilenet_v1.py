@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from .._checks import check_positive, check_positive_int
+from .._checks import check_positive, check_positive_int, check_rate
 from ..blocks.conv import ConvBNAct, DepthwiseSeparableConv, make_divisible
-from ..blocks.mbconv import check_rate, init_weights
-from ._common import ImageClassifier
+from ._common import ImageClassifier, init_weights
 from ._registry import register_model
 
 # Paper Table 1, one depthwise separable layer ("Conv dw / s" + "Conv 1x1") per repeat, grouped

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from .._checks import check_positive, check_positive_int
+from .._checks import check_positive, check_positive_int, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
-from ..blocks.mbconv import InvertedResidual, check_rate, init_weights
-from ._common import ImageClassifier
+from ..blocks.mbconv import InvertedResidual
+from ._common import ImageClassifier, init_weights
 from ._registry import register_model
 
 # One row per bneck: (kernel, exp size, #out, SE, NL, s). The input width is the previous row's

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..cost import formulas, profile
-from ..guidelines import g3_block, input_size
+from ..guidelines import g2_width, g3_block, input_size
 
 # --- Exercise 1: the c1:c2 split of a FLOPs budget with the least memory access (G1) ---------
 
@@ -57,7 +57,7 @@ def check_best_split(fn) -> None:
 def solve_g2_width(c0: int, g: int) -> int:
     """The largest multiple of ``g`` with ``c^2 / g <= c0^2``: a g-grouped 1x1 conv
     ``c -> c`` that costs no more MACs than the dense ``c0 -> c0`` one."""
-    return math.isqrt(g * c0 * c0) // g * g
+    return g2_width(c0, g)
 
 
 def check_g2_width(fn) -> None:
