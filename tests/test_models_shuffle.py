@@ -158,3 +158,10 @@ def test_bad_arguments():
         create("shufflenet_v2_x1_0", width_mult=2.0)  # the width is in the name
     with pytest.raises(ValueError, match="groups"):
         create("resnext50_32x4d", groups=3)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_dropout_names_the_parameter(name):
+    # lwcourse's own message, not torch's "dropout probability has to be between 0 and 1"
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\)"):
+        create(name, dropout=1.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .._checks import check_positive
+from .._checks import check_positive, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.ghost import GhostBottleneck
 from ._common import ImageClassifier
@@ -46,6 +46,7 @@ def ghostnet(num_classes: int = 1000, width_mult: float = 1.0,
     1x1 conv to 1280 channels with bias and ReLU, then dropout and the linear classifier.
     """
     check_positive("width_mult", width_mult)
+    check_rate("dropout", dropout)
     stem = ConvBNAct(3, make_divisible(STEM_CHANNELS * width_mult, 4), 3, stride=2)
     stages, in_channels = {}, stem.out_channels
     for stage, kernel, expand, out, se_ratio, stride in BOTTLENECKS:

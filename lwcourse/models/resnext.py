@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from .._checks import check_rate
 from ..blocks.conv import ConvBNAct
 from ..blocks.resnext import ResNeXtBottleneck
 from ._common import ImageClassifier
@@ -27,6 +28,7 @@ STAGES = [
 def resnext50_32x4d(num_classes: int = 1000, dropout: float = 0.0) -> ImageClassifier:
     """ResNeXt-50 (32x4d), Table 1; the same network as torchvision's ``resnext50_32x4d``
     (stride on the 3x3 conv), with torchvision's initialisation."""
+    check_rate("dropout", dropout)
     stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, 7, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))
     stages, in_channels = [], STEM_CHANNELS

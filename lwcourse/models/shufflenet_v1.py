@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .._checks import check_choice
+from .._checks import check_choice, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.shuffle import ShuffleV1Unit
 from ._common import ImageClassifier
@@ -46,6 +46,7 @@ def shufflenet_v1(num_classes: int = 1000, groups: int = 3, width_mult: float = 
     """
     check_choice("groups", groups, STAGE_CHANNELS)
     check_choice("width_mult", width_mult, STEM_CHANNELS)
+    check_rate("dropout", dropout)
     stem_channels = make_divisible(STEM_CHANNELS[width_mult], groups)
     stem = nn.Sequential(ConvBNAct(3, stem_channels, 3, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from .._checks import check_rate
 from ..blocks.conv import ConvBNAct
 from ..blocks.shuffle import ShuffleV2Unit
 from ._common import ImageClassifier
@@ -24,6 +25,7 @@ WIDTHS = {
 
 
 def _shufflenet_v2(width: float, num_classes: int, dropout: float) -> ImageClassifier:
+    check_rate("dropout", dropout)
     *stage_channels, conv5_channels = WIDTHS[width]
     stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, 3, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))
