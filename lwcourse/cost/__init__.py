@@ -1,6 +1,6 @@
 """Exact cost accounting: closed-form formulas and a per-op profiler that agree to the unit."""
 
-from . import formulas
-from .profiler import Profile, Row, UnknownOpError, profile
+from . import formulas, rules
+from .profiler import Profile, ProfileError, Row, UnknownOpError, profile
 
-__all__ = ["Profile", "Row", "UnknownOpError", "formulas", "profile"]
+__all__ = ["Profile", "ProfileError", "Row", "UnknownOpError", "formulas", "profile", "rules"]
