@@ -1,7 +1,9 @@
-"""The profiler is exact: params, MACs and memory access agree with independent counts."""
+"""The profiler is exact: params, MACs and memory access agree with independent counts.
+
+Edge cases live in test_profiler_edges.py, per-op rules in test_profiler_rules.py, bad inputs
+and error messages in test_profiler_inputs.py."""
 
 import copy
-import time
 
 import pytest
 import torch
@@ -41,8 +43,8 @@ def test_params_and_macs_match_independent_counts(tv_model):
 def test_every_conv_row_matches_the_memory_access_formula(tv_model):
     _, model = tv_model
     p = profile(model, (2, 3, 160, 160))
-    convs = p.select(op="conv2d")
-    assert convs
+    convs = p.select(op="conv")
+    assert convs and convs == p.select(op="conv2d")
     for r in convs:
         (n, c_in, h_in, w_in), (_, c_out, h, w) = r.input_shapes[0], r.output_shape
         k = r.detail["kernel"][0]
@@ -133,22 +135,6 @@ def test_unknown_ops_are_reported_never_silently_zero():
     assert p.unknown_ops == {"aten.cumsum.default": 1}
     with pytest.raises(UnknownOpError, match="cumsum"):
         profile(_Unknown(), (1, 3, 4, 4), strict=True)
-
-
-def test_bad_input_size_is_a_clear_error():
-    with pytest.raises(ValueError, match="input_size"):
-        profile(nn.Conv2d(3, 3, 1), (1, -3, 8, 8))
-    with pytest.raises(ValueError, match="model"):
-        profile("resnet", (1, 3, 8, 8))
-
-
-def test_efficientnet_b7_at_600_is_fast():
-    model = torchvision.models.efficientnet_b7()
-    start = time.perf_counter()
-    p = profile(model, (1, 3, 600, 600))
-    elapsed = time.perf_counter() - start
-    assert p.params == sum(t.numel() for t in model.parameters())
-    assert elapsed < 2.0, f"profiling took {elapsed:.2f} s"
 
 
 def test_table_and_summary_are_readable():
