@@ -63,6 +63,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from .._checks import check_positive_int
 from .rules import DATA_DEPENDENT, FREE, RULES, SHORT_NAMES
 
 
@@ -176,6 +177,7 @@ class Profile:
     def by_module(self, depth: int = 1) -> dict[str, dict[str, int]]:
         """Totals per module, names cut to ``depth`` dotted parts (in order of first call);
         ``output_shape`` is the module's output (else the shape its last op wrote)."""
+        check_positive_int("depth", depth)
         out: dict[str, dict[str, int]] = {}
         for r in self.rows:
             name = ".".join(r.module.split(".")[:depth]) if r.module else "(model)"
@@ -200,6 +202,9 @@ class Profile:
         header = f"{'module':<28} {'op / ops':>10} {'output':>18} {'params':>12} " \
                  f"{'MACs (M)':>10} {'mem. access':>13} {'elementwise':>12}"
         lines = [header, "-" * len(header)]
+        if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int)
+                                     or max_rows < 0):
+            raise ValueError(f"max_rows must be None or an integer >= 0, got {max_rows!r}")
         if depth is None:
             items = [(r.module or "(model)", r.op, r.output_shape, r.params, r.macs,
                       r.memory_access, r.elementwise) for r in self.rows]
@@ -346,17 +351,30 @@ class _Counter(TorchDispatchMode):
                     f"(torch.ones(..., device=x.device)) and register stored tensors with "
                     f"self.register_buffer(...)")
 
+    def data_dependent_message(self, what) -> str:
+        return (f"profile: {self.where()} needs a tensor's values ({what}: .item(), int(t), "
+                f"an `if` on a tensor, a boolean mask, nonzero, unique...); the profiler runs "
+                f"on shapes only. Compute that value from shapes or Python numbers, or profile "
+                f"the parts of the model that do not depend on data")
+
+    def _check_channels(self, x, weight, transposed, groups) -> None:
+        expected = weight.shape[0] if transposed else weight.shape[1] * groups
+        if x.dim() == weight.dim() and x.shape[1] != expected:
+            raise ProfileError(
+                f"profile: {self.where()} expects {expected} input channels but gets "
+                f"{x.shape[1]} (input shape {tuple(x.shape)}); if it is the model's first "
+                f"layer, pass an input_size with {expected} channels, e.g. "
+                f"(1, {expected}, 224, 224)")
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = _packet_name(func)
         if name in DATA_DEPENDENT:
-            raise ProfileError(
-                f"profile: {self.where()} needs a tensor's values ({func}: .item(), int(t), "
-                f"an `if` on a tensor, nonzero, unique...); the profiler runs on shapes only. "
-                f"Compute that value from shapes or Python numbers, or profile the parts of "
-                f"the model that do not depend on data")
+            raise ProfileError(self.data_dependent_message(func))
         inputs = _tensors(args) + _tensors(kwargs.values())
         self._check_devices(func, inputs)
+        if name == "convolution":
+            self._check_channels(*args[:2], transposed=args[6], groups=args[8])
         out = func(*args, **kwargs)
         if name in FREE:
             return out
@@ -498,6 +516,8 @@ def _trace(model: nn.Module, inputs: list[torch.Tensor], state: dict, param_ids:
     except NotImplementedError as exc:
         if "meta" not in str(exc).lower():
             raise  # the model's own NotImplementedError
+        if "nonzero" in str(exc):  # boolean-mask indexing, torch.nonzero inside an operator
+            raise ProfileError(counter.data_dependent_message("aten.nonzero")) from exc
         raise ProfileError(f"profile: {counter.where()} runs an operator that has no "
                            f"shape-only (meta) implementation, so it cannot be profiled; "
                            f"profile the other parts of the model. ({exc})") from exc
@@ -517,41 +537,38 @@ _SHAPE_HELP = ("a shape such as (1, 3, 224, 224) (batch, channels, height, width
                "shapes for a model with several inputs, or a tensor")
 
 
-def _shape(size, input_size) -> tuple[int, ...]:
+def _shape(size, label: str) -> tuple[int, ...]:
     if not isinstance(size, tuple | list):
-        raise TypeError(f"input_size must be {_SHAPE_HELP}; got {input_size!r} "
-                        f"({type(input_size).__name__})")
+        raise TypeError(f"{label} must be {_SHAPE_HELP}; got {size!r} ({type(size).__name__})")
     if not size:
-        raise ValueError(f"input_size must have at least one dimension, e.g. (1, 3, 224, 224); "
-                         f"got {input_size!r}")
+        raise ValueError(f"{label} must have at least one dimension, e.g. (1, 3, 224, 224); "
+                         f"got {size!r}")
     dims = []
     for d in size:
-        if isinstance(d, bool) or type(d).__name__ == "bool_":
-            raise TypeError(f"input_size dimensions must be integers, got the bool {d!r} in "
-                            f"{input_size!r}")
+        if isinstance(d, bool) or type(d).__name__ in ("bool", "bool_"):  # numpy bools too
+            raise TypeError(f"{label} dimensions must be integers, got the bool {d!r} in "
+                            f"{size!r}")
         try:
             d = operator.index(d)  # int, numpy and torch integers
         except TypeError:
-            raise TypeError(f"input_size dimensions must be integers, got {d!r} "
-                            f"({type(d).__name__}) in {input_size!r}; pass {_SHAPE_HELP}"
-                            ) from None
+            raise TypeError(f"{label} dimensions must be integers, got {d!r} "
+                            f"({type(d).__name__}) in {size!r}; pass {_SHAPE_HELP}") from None
         if d <= 0:
-            raise ValueError(f"input_size dimensions must be positive, got {d} in "
-                             f"{input_size!r}")
+            raise ValueError(f"{label} dimensions must be positive, got {d} in {size!r}")
         dims.append(d)
     return tuple(dims)
 
 
 def _meta_inputs(input_size) -> list[torch.Tensor]:
-    several = isinstance(input_size, list | tuple) and input_size and all(
+    if isinstance(input_size, torch.Tensor):
+        return [torch.empty_like(input_size, device="meta")]
+    several = isinstance(input_size, list | tuple) and any(
         isinstance(s, list | tuple | torch.Tensor) for s in input_size)
-    out = []
-    for size in (input_size if several else [input_size]):
-        if isinstance(size, torch.Tensor):
-            out.append(torch.empty_like(size, device="meta"))
-        else:
-            out.append(torch.empty(_shape(size, input_size), device="meta"))
-    return out
+    if not several:
+        return [torch.empty(_shape(input_size, "input_size"), device="meta")]
+    return [torch.empty_like(size, device="meta") if isinstance(size, torch.Tensor)
+            else torch.empty(_shape(size, f"input_size[{i}]"), device="meta")
+            for i, size in enumerate(input_size)]
 
 
 def profile(model: nn.Module, input_size=(1, 3, 224, 224), *, strict: bool = False,
