@@ -1,9 +1,12 @@
-"""Closed-form costs on hand-computed cases, and against the profiler."""
+"""Closed-form costs against the profiler on layers built from ``nn`` modules, against hand
+counts and against the papers' numbers (never a re-typed copy of the formula)."""
 
 import math
+from fractions import Fraction
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from lwcourse.cost import formulas as f
@@ -21,38 +24,63 @@ def test_conv_on_hand_computed_case():
     assert f.conv2d_memory_access(16, 32, 3, 10, 10, 10, 10) == 1600 + 4608 + 3200
 
 
-def test_linear():
-    assert f.linear_params(1280, 1000) == 1_281_000
-    assert f.linear_macs(1280, 1000, batch=2) == 2_560_000
+def test_linear_against_mobilenet_v2_classifier_and_the_profiler():
+    assert f.linear_params(1280, 1000) == 1_281_000  # MobileNetV2's classifier, by hand
+    p = profile(nn.Linear(1280, 1000), (2, 1280))
+    assert (p.params, p.macs) == (f.linear_params(1280, 1000), f.linear_macs(1280, 1000, batch=2))
 
 
-def test_depthwise_separable_ratio_equals_cost_ratio():
-    c_in, c_out, k, h, w = 64, 128, 3, 28, 28
-    ratio = f.depthwise_separable_macs(c_in, c_out, k, h, w) / f.conv2d_macs(c_in, c_out, k, h, w)
-    assert ratio == pytest.approx(f.depthwise_separable_ratio(c_out, k), rel=1e-12)
-    assert f.depthwise_separable_ratio(128, 3) == pytest.approx(1 / 128 + 1 / 9)
-    assert f.depthwise_separable_params(64, 128) == 9 * 64 + 64 * 128
+def _separable(c_in, c_out, k):
+    return nn.Sequential(nn.Conv2d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False),
+                         nn.Conv2d(c_in, c_out, 1, bias=False))
 
 
-def test_pointwise_memory_access_and_its_bound():
-    h = w = 56
-    assert f.pointwise_memory_access(h, w, 64, 64) == 56 * 56 * 128 + 4096
+def test_depthwise_separable_cost_and_ratio_against_the_profiler():
+    c_in, c_out, k, h = 64, 128, 3, 28
+    std = profile(nn.Conv2d(c_in, c_out, k, padding=1, bias=False), (1, c_in, h, h))
+    sep = profile(_separable(c_in, c_out, k), (1, c_in, h, h))
+    assert sep.macs == f.depthwise_separable_macs(c_in, c_out, k, h, h)
+    assert sep.params == f.depthwise_separable_params(c_in, c_out, k)
+    # MobileNetV1 Sec. 3.1: separable / standard = 1 / N + 1 / D_K^2, exactly
+    assert Fraction(sep.macs, std.macs) == Fraction(1, c_out) + Fraction(1, k * k)
+    assert f.depthwise_separable_ratio(c_out, k) == pytest.approx(float(
+        Fraction(sep.macs, std.macs)), rel=1e-15)
+
+
+def test_pointwise_memory_access_and_its_bound_against_the_profiler():
+    h = w = 14
+    for c1, c2, g in [(64, 64, 1), (32, 128, 1), (128, 32, 1), (64, 64, 4)]:
+        p = profile(nn.Conv2d(c1, c2, 1, groups=g, bias=False), (1, c1, h, w))
+        assert p.memory_access == f.grouped_pointwise_memory_access(h, w, c1, c2, g)
+        if g == 1:
+            assert p.memory_access == f.pointwise_memory_access(h, w, c1, c2)
+    # ShuffleNetV2 Eq. 1: at fixed FLOPs B the bound is reached exactly when c1 = c2 (AM-GM)
     flops = h * w * 64 * 64
     bound = f.pointwise_memory_access_lower_bound(h, w, flops)
-    assert f.pointwise_memory_access(h, w, 64, 64) == pytest.approx(bound)  # equality at c1 = c2
+    assert f.pointwise_memory_access(h, w, 64, 64) == pytest.approx(bound, rel=1e-12)
     for c1, c2 in [(32, 128), (16, 256), (128, 32)]:  # same FLOPs, unbalanced
         assert f.pointwise_memory_access(h, w, c1, c2) > bound
-    assert f.grouped_pointwise_memory_access(h, w, 64, 64, 4) == 56 * 56 * 128 + 1024
 
 
-def test_unit_costs_from_the_shufflenet_paper():
+def _conv(c_in, c_out, k=1, groups=1):
+    return nn.Conv2d(c_in, c_out, k, padding=k // 2, groups=groups, bias=False)
+
+
+def test_unit_costs_of_the_shufflenet_paper_against_the_profiler():
     h = w = 28
     c, m, g = 240, 60, 3
-    assert f.resnet_unit_macs(h, w, c, m) == h * w * (2 * c * m + 9 * m * m)
-    assert f.resnext_unit_macs(h, w, c, m, g) == h * w * (2 * c * m + 9 * m * m // g)
-    assert f.shufflenet_unit_macs(h, w, c, m, g) == h * w * (2 * c * m // g + 9 * m)
-    assert f.shufflenet_unit_macs(h, w, c, m, g) < f.resnext_unit_macs(h, w, c, m, g) \
-        < f.resnet_unit_macs(h, w, c, m)
+    units = {  # ShuffleNet paper, Sec. 3.3: the three units compared there, built from layers
+        "resnet": (nn.Sequential(_conv(c, m), _conv(m, m, 3), _conv(m, c)),
+                   f.resnet_unit_macs(h, w, c, m)),
+        "resnext": (nn.Sequential(_conv(c, m), _conv(m, m, 3, groups=g), _conv(m, c)),
+                    f.resnext_unit_macs(h, w, c, m, g)),
+        "shufflenet": (nn.Sequential(_conv(c, m, groups=g), _conv(m, m, 3, groups=m),
+                                     _conv(m, c, groups=g)),
+                       f.shufflenet_unit_macs(h, w, c, m, g)),
+    }
+    macs = {name: profile(unit, (1, c, h, w)).macs for name, (unit, _) in units.items()}
+    assert macs == {name: formula for name, (_, formula) in units.items()}
+    assert macs["shufflenet"] < macs["resnext"] < macs["resnet"]
 
 
 def test_inverted_residual_matches_the_profiler():
@@ -75,20 +103,48 @@ def test_inverted_residual_matches_the_profiler():
         c_in + 9 + c_out)
 
 
-def test_se_and_ghost_and_compound_scaling():
-    assert f.se_params(96, 24) == 96 * 24 + 24 + 24 * 96 + 96
-    assert f.se_macs(96, 24) == 2 * 96 * 24
-    # ghost module: 1x1 primary 16 -> 16, cheap 3x3 depthwise 16 -> 16 (s = 2)
-    assert f.ghost_module_macs(16, 32, 8, 8) == 64 * 16 * 16 + 64 * 16 * 9
-    # d = k: exactly s c / (s + c - 1), just under s
-    assert f.ghost_speedup_ratio(c=256, k=3, d=3, s=2) == pytest.approx(2 * 256 / (2 + 256 - 1))
-    assert f.ghost_speedup_ratio(c=256, k=1, d=1, s=4) == pytest.approx(4 * 256 / (4 + 256 - 1))
-    assert f.compound_scaling_flops_factor(0) == 1.0
-    assert f.compound_scaling_flops_factor(1) == pytest.approx(1.2 * 1.1**2 * 1.15**2)
-    assert f.compound_scaling_flops_factor(3) == pytest.approx(
-        f.compound_scaling_flops_factor(1) ** 3)
-    d, w, r = f.compound_scaling_factors(2)
-    assert (d, w, r) == pytest.approx((1.44, 1.21, 1.3225))
+class _SqueezeExcite(nn.Module):
+    def __init__(self, c, squeeze):
+        super().__init__()
+        self.reduce, self.expand = nn.Conv2d(c, squeeze, 1), nn.Conv2d(squeeze, c, 1)
+
+    def forward(self, x):
+        s = F.adaptive_avg_pool2d(x, 1)
+        return x * torch.sigmoid(self.expand(torch.relu(self.reduce(s))))
+
+
+@pytest.mark.parametrize("size", [7, 56])
+def test_se_against_the_profiler_at_any_resolution(size):
+    c, squeeze = 96, 24
+    p = profile(_SqueezeExcite(c, squeeze), (2, c, size, size))
+    assert p.params == f.se_params(c, squeeze)
+    assert p.macs == f.se_macs(c, squeeze, batch=2)  # independent of the resolution
+
+
+def test_ghost_speedup_ratio_against_the_profiler():
+    c, n, k, d, s, h = 16, 32, 3, 3, 2, 8
+    standard = profile(_conv(c, n, k), (1, c, h, h))
+    ghost = profile(nn.Sequential(_conv(c, n // s, k), _conv(n // s, n - n // s, d, n // s)),
+                    (1, c, h, h))
+    assert ghost.macs == f.ghost_module_macs(c, n, h, h, k=k, d=d, s=s)
+    # GhostNet Eq. 4 is exact when s divides n
+    assert f.ghost_speedup_ratio(c=c, k=k, d=d, s=s) == pytest.approx(
+        standard.macs / ghost.macs, rel=1e-12)
+
+
+def test_compound_scaling_against_the_paper_and_the_profiler():
+    # EfficientNet Sec. 3.3: alpha = 1.2, beta = 1.1, gamma = 1.15 with alpha beta^2 gamma^2 ~ 2
+    assert f.compound_scaling_flops_factor(1) == pytest.approx(2, abs=0.08)
+    assert f.compound_scaling_factors(0) == (1.0, 1.0, 1.0)
+
+    def net(depth, width, resolution):
+        layers = nn.Sequential(*[_conv(width, width, 3) for _ in range(depth)])
+        return profile(layers, (1, width, resolution, resolution)).macs
+
+    # integer multipliers scale a plain conv stack exactly: depth x2, width x3, resolution x2
+    alpha, beta, gamma = 2, 3, 2
+    assert net(2 * alpha, 8 * beta, 8 * gamma) / net(2, 8, 8) == \
+        f.compound_scaling_flops_factor(1, alpha, beta, gamma)
 
 
 def test_ghost_module_matches_the_profiler():
