@@ -357,12 +357,12 @@ class _Counter(TorchDispatchMode):
                 f"on shapes only. Compute that value from shapes or Python numbers, or profile "
                 f"the parts of the model that do not depend on data")
 
-    def _check_channels(self, x, weight, transposed, groups) -> None:
+    def _check_channels(self, input, weight, transposed, groups, **_) -> None:
         expected = weight.shape[0] if transposed else weight.shape[1] * groups
-        if x.dim() == weight.dim() and x.shape[1] != expected:
+        if input.dim() == weight.dim() and input.shape[1] != expected:
             raise ProfileError(
                 f"profile: {self.where()} expects {expected} input channels but gets "
-                f"{x.shape[1]} (input shape {tuple(x.shape)}); if it is the model's first "
+                f"{input.shape[1]} (input shape {tuple(input.shape)}); if it is the model's first "
                 f"layer, pass an input_size with {expected} channels, e.g. "
                 f"(1, {expected}, 224, 224)")
 
@@ -374,7 +374,7 @@ class _Counter(TorchDispatchMode):
         inputs = _tensors(args) + _tensors(kwargs.values())
         self._check_devices(func, inputs)
         if name == "convolution":
-            self._check_channels(*args[:2], transposed=args[6], groups=args[8])
+            self._check_channels(**_bind(func, args, kwargs))
         out = func(*args, **kwargs)
         if name in FREE:
             return out
