@@ -1,5 +1,7 @@
 """The per-op counting rules (``lwcourse.cost.rules``), each against a count made by hand."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -41,6 +43,19 @@ def test_a_broadcast_view_is_read_at_its_storage_size():
 
     row = _row(scale, [(1, 8, 4, 4), (1, 8, 1, 1)])
     assert row.memory_access == 128 + 8 + 128
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, i: x[:, i],
+    lambda x, i: x.index_select(1, i),
+    lambda x, i: F.embedding(i, x),
+])
+def test_indexing_reads_the_indices_and_the_gathered_elements_only(fn):
+    index = torch.tensor([0, 2, 2])
+    row = _row(fn, [(4, 6), index])
+    assert row.op == "gather"
+    gathered = math.prod(row.output_shape)  # (4, 3) or, for the embedding, (3, 6)
+    assert row.memory_access == 3 + 2 * gathered
 
 
 def test_max_pool_indices_are_written_and_alive():

@@ -111,6 +111,13 @@ def copy(src, **_) -> Cost:
     return Cost(reads=[src])
 
 
+def gather(out, indices=None, index=None, **_) -> Cost:
+    """Indexing ``x[idx]``, ``index_select``, ``gather``, ``embedding``: reads the indices and
+    the elements it gathers (as many as it writes), not the whole source."""
+    index_tensors = [*(indices if isinstance(indices, list | tuple) else [indices]), index]
+    return Cost(reads=[t for t in index_tensors if isinstance(t, torch.Tensor)] + [out])
+
+
 def fill(**_) -> Cost:
     """``fill_``/``zero_`` only write."""
     return Cost(reads=[])
@@ -130,7 +137,7 @@ REDUCTIONS = {"mean": "mean", "sum": "sum", "amax": "amax", "amin": "amin", "max
               "adaptive_max_pool2d": "adaptive_max_pool2d"}
 DATA_MOVEMENT = {"clone": "copy", "_to_copy": "copy", "cat": "cat", "stack": "cat",
                  "channel_shuffle": "shuffle", "native_channel_shuffle": "shuffle",
-                 "constant_pad_nd": "pad", "upsample_nearest2d": "upsample",
+                 "roll": "copy", "constant_pad_nd": "pad", "upsample_nearest2d": "upsample",
                  "upsample_bilinear2d": "upsample"}
 
 # ATen name -> (short name shown in rows, cost function)
@@ -152,6 +159,10 @@ RULES: dict[str, tuple[str, Callable[..., Cost]]] = {
     "max_pool2d_with_indices": ("max_pool2d", pooling_window),
     "avg_pool2d": ("avg_pool2d", pooling_window),
     "copy": ("copy", copy),
+    "index": ("gather", gather),
+    "index_select": ("gather", gather),
+    "gather": ("gather", gather),
+    "embedding": ("gather", gather),
     "fill": ("fill", fill),
     "zero": ("fill", fill),
     **{name: (name, per_output_element) for name in ELEMENTWISE},
