@@ -162,6 +162,14 @@ def test_unknown_ops_are_reported_in_summary_and_table_never_silently_zero():
         profile(_Unknown(), (1, 3, 4, 4), strict=True)
 
 
+def test_the_cli_summary_reports_unknown_ops(monkeypatch, capsys):
+    from lwcourse import cli
+
+    monkeypatch.setattr(cli, "_build", lambda name: nn.Sequential(nn.Conv2d(3, 3, 1), _Unknown()))
+    assert cli.main(["summary", "mobilenet_v2", "--resolution", "8"]) == 0
+    assert "NOT COUNTED" in capsys.readouterr().out
+
+
 def test_a_model_without_ops_has_a_summary():
     p = profile(nn.Identity(), (1, 3, 8, 8))
     assert p.rows == [] and p.macs == 0

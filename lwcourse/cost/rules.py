@@ -12,7 +12,8 @@ and ``out``, its first output, and returns the work that is not memory traffic:
 Memory access is the same rule for every operator and lives in the profiler: the elements an
 operator reads (each stored element once, so a broadcast view costs its real storage) plus the
 elements it writes. A cost function overrides it only where the operator does not read all of
-its tensor arguments (``copy_`` and ``fill_`` do not read their destination).
+its tensor arguments (``copy_`` and ``fill_`` do not read their destination; indexing reads only
+what it gathers) or where CPU writes fewer outputs than the operator returns (inference BN).
 """
 
 from __future__ import annotations
