@@ -61,6 +61,12 @@ def _check_module(name: str, value) -> nn.Module:
     return value
 
 
+def _check_tensor(name: str, value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor; got {type(value).__name__}")
+    return value
+
+
 def _check_input_size(input_size) -> tuple[int, ...]:
     if not isinstance(input_size, tuple | list) or len(input_size) != 4:
         raise ValueError(f"input_size must be a 4-tuple (N, C, H, W) of positive integers; "
@@ -85,6 +91,8 @@ ACTIVATION_TYPES = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.SiLU, nn.Sigmoid, nn.Har
 def activation_calls(model: nn.Module, x: torch.Tensor) -> Counter:
     """How often ``model(x)`` calls an activation module of each type (by class name), in eval
     mode. Calls, not modules: torchvision's ResNet reuses one ``ReLU`` three times a block."""
+    _check_module("model", model)
+    _check_tensor("x", x)
     calls: Counter = Counter()
     hooks = [m.register_forward_hook(lambda m, i, o: calls.update([type(m).__name__]))
              for m in model.modules() if isinstance(m, ACTIVATION_TYPES)]
@@ -100,7 +108,7 @@ def activation_calls(model: nn.Module, x: torch.Tensor) -> Counter:
 
 def bn_settings(model: nn.Module) -> list[tuple[float, float | None]]:
     """``(eps, momentum)`` of every BatchNorm, in registration order."""
-    return [(m.eps, m.momentum) for m in model.modules()
+    return [(m.eps, m.momentum) for m in _check_module("model", model).modules()
             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
@@ -180,8 +188,7 @@ def assert_same_outputs(model: nn.Module, ref: nn.Module, x: torch.Tensor,
     """
     _check_module("model", model)
     _check_module("ref", ref)
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"x must be a tensor; got {type(x).__name__}")
+    _check_tensor("x", x)
     check_positive("atol", atol)
     model.eval()
     ref.eval()
