@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_odd_int, check_positive_int, check_rate, check_real
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 from .se import SqueezeExcitation
 
 
@@ -93,10 +93,7 @@ class InvertedResidual(nn.Module):
         self.expanded_channels = hidden
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.depthwise(x if self.expand is None else self.expand(x))
-        if self.se is not None:
-            out = self.se(out)
-        out = self.project(out)
+        out = chain(x, self.expand, self.depthwise, self.se, self.project)
         if self.use_residual:
             if self.drop_path is not None:
                 out = self.drop_path(out)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .._checks import check_image_batch, check_positive_int
+from ..blocks.conv import chain
 
 
 class ImageClassifier(nn.Module):
@@ -62,8 +63,7 @@ class ImageClassifier(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The feature map before pooling."""
         self.check_input(x)
-        x = self.stages(self.stem(x))
-        return x if self.head is None else self.head(x)
+        return chain(x, self.stem, self.stages, self.head)  # frees each activation early
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.forward_features(x)))
