@@ -7,7 +7,8 @@ Conventions shared by every block in ``lwcourse.blocks``:
   ``ConvBNAct(3, 32, kernel_size=3, stride=2)``, ``ResNeXtBottleneck(256, 256, width=128)``;
 * every block exposes ``in_channels``, ``out_channels`` and ``stride``;
 * an absent part is ``None``, never ``nn.Identity``: a linear ``ConvBNAct`` has no ``act``
-  child, a block without SE has ``se = None``, and ``forward`` calls only what is there.
+  child, a block without SE has ``se = None``, and ``forward`` calls only what is there
+  (``chain(x, self.expand, self.depthwise, self.se, self.project)`` skips the ``None`` parts).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_odd_int, check_positive_int
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 from .se import SqueezeExcitation
 
 
@@ -85,11 +85,6 @@ class GhostBottleneck(nn.Module):
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.ghost1(x)
-        if self.dw is not None:
-            out = self.dw(out)
-        if self.se is not None:
-            out = self.se(out)
-        out = self.ghost2(out)
+        out = chain(x, self.ghost1, self.dw, self.se, self.ghost2)
         out += x if self.shortcut is None else self.shortcut(x)
         return out

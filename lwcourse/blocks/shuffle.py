@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_divides, check_image_batch, check_positive_int
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -87,11 +87,8 @@ class ShuffleV1Unit(nn.Module):
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        branch = self.pw1(x)
-        if self.shuffle is not None:
-            branch = self.shuffle(branch)
-        branch = self.pw2(self.dw(branch))
-        if self.stride == 1:
+        branch = chain(x, self.pw1, self.shuffle, self.dw, self.pw2)
+        if self.shortcut is None:
             branch += x
             return self.act(branch)
         return self.act(torch.cat((self.shortcut(x), branch), dim=1))
