@@ -88,11 +88,11 @@ def cmd_compare(args) -> int:
     timing = compare(built, size, threads=args.threads, rounds=args.rounds)
     print(f"input {size}, {args.threads} thread(s); latency is measured on this machine")
     print(f"{'model':<22} {'params':>12} {'MACs (M)':>10} {'mem. access (M)':>16} "
-          f"{'latency':>12} {'ratio':>7}")
+          f"{'median':>12} {'IQR':>10} {'ratio':>7}")
     for name, p in profiles.items():
         r = timing.results[name]
         print(f"{name:<22} {p.params:>12,} {p.macs / 1e6:>10.2f} {p.memory_access / 1e6:>16.2f} "
-              f"{r.median_ms:>9.3f} ms {timing.ratio(name):>6.2f}x")
+              f"{r.median_ms:>9.3f} ms {r.iqr_ms:>7.3f} ms {timing.ratio(name):>6.2f}x")
     if plot is not None:
         import matplotlib
 
