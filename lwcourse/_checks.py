@@ -8,6 +8,7 @@ integer even when it is whole (``groups=3.0`` is refused).
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 from collections.abc import Iterable
@@ -103,8 +104,6 @@ def check_divides(groups_name: str, groups: int, channels_name: str, channels: i
 def check_name(name: str, value, known: Iterable[str], what: str) -> str:
     """Return ``value`` if it is a string among ``known``; else raise listing close matches
     (or all known names when there are few)."""
-    import difflib
-
     known = sorted(known)
     if isinstance(value, str) and value in known:
         return value
