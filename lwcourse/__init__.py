@@ -20,3 +20,8 @@ def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'lwcourse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # So that `lw.<TAB>` in Jupyter offers the submodules before they are loaded.
+    return sorted({*globals(), *_SUBMODULES})

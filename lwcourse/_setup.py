@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import random
 
 import numpy as np
 import torch
+
+from ._checks import check_positive_int
 
 
 def setup(seed: int = 0, threads: int | None = 2) -> None:
@@ -14,14 +17,16 @@ def setup(seed: int = 0, threads: int | None = 2) -> None:
 
     ``threads=None`` keeps torch's default; otherwise it is capped at the number of cores.
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32 - 1] (NumPy's seed range); "
+                         f"got {seed!r}")
+    seed = int(seed)
+    if threads is not None:
+        check_positive_int("threads", threads)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     if threads is not None:
-        if not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive int or None, got {threads!r}")
         torch.set_num_threads(min(threads, os.cpu_count() or 1))
     np.set_printoptions(precision=4, suppress=True, linewidth=100)
     torch.set_printoptions(precision=4, sci_mode=False, linewidth=100)

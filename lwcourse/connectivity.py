@@ -14,12 +14,20 @@ True
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from ._checks import check_divides, check_positive_int
+
+
+def _check_mask(name: str, mask) -> torch.Tensor:
+    if not isinstance(mask, torch.Tensor) or mask.dim() != 2:
+        shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else type(mask).__name__
+        raise ValueError(f"{name} must be a 2-D (C_out, C_in) 0/1 tensor; got {shape}")
+    return mask
 
 
 def connectivity_matrix(fn: nn.Module | Callable[[torch.Tensor], torch.Tensor],
@@ -34,8 +42,12 @@ def connectivity_matrix(fn: nn.Module | Callable[[torch.Tensor], torch.Tensor],
     an existing dependence is non-zero almost surely; use layers without ReLU (a dead ReLU can
     hide a path) when you want the structural pattern.
     """
+    if not callable(fn):
+        raise ValueError(f"fn must be a module or a function of a tensor; got {fn!r}")
     check_positive_int("in_channels", in_channels)
     check_positive_int("size", size)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
     dtype = torch.float32
     if isinstance(fn, nn.Module):
         fn, dtype = copy.deepcopy(fn).double().eval(), torch.float64
@@ -58,8 +70,13 @@ def group_mask(c_out: int, c_in: int, groups: int) -> torch.Tensor:
 
 def permutation_mask(perm: Sequence[int]) -> torch.Tensor:
     """Connectivity of ``x[:, perm]``: output channel ``o`` is input channel ``perm[o]``."""
+    if isinstance(perm, torch.Tensor):
+        perm = perm.tolist()
+    if isinstance(perm, str) or not isinstance(perm, Sequence) or any(
+            isinstance(p, bool) or not isinstance(p, numbers.Integral) for p in perm):
+        raise ValueError(f"perm must be a list of integers, a permutation of 0..C-1; got {perm!r}")
     perm = [int(p) for p in perm]
-    if sorted(perm) != list(range(len(perm))):
+    if not perm or sorted(perm) != list(range(len(perm))):
         raise ValueError(f"perm must be a permutation of 0..{len(perm) - 1}; got {perm}")
     mask = torch.zeros(len(perm), len(perm), dtype=torch.long)
     mask[torch.arange(len(perm)), torch.tensor(perm)] = 1
@@ -71,6 +88,8 @@ def chain(*masks: torch.Tensor) -> torch.Tensor:
     product ``M_n ... M_2 M_1``."""
     if not masks:
         raise ValueError("chain needs at least one mask")
+    for i, m in enumerate(masks):
+        _check_mask(f"masks[{i}]", m)
     out = masks[0].long()
     for m in masks[1:]:
         if m.shape[1] != out.shape[0]:
@@ -83,7 +102,10 @@ def chain(*masks: torch.Tensor) -> torch.Tensor:
 def reached_groups(masks: Sequence[torch.Tensor], groups: int) -> list[list[set[int]]]:
     """For the input and after every layer: the set of input groups each channel depends on
     (input channel ``i`` belongs to group ``i // (C_in / groups)``)."""
-    c_in = masks[0].shape[1]
+    if isinstance(masks, torch.Tensor) or not isinstance(masks, Sequence) or not masks:
+        raise ValueError("masks must be a non-empty list of connectivity matrices, first layer "
+                         f"first; got {type(masks).__name__}")
+    c_in = _check_mask("masks[0]", masks[0]).shape[1]
     check_positive_int("groups", groups)
     check_divides("groups", groups, "input channels", c_in)
     member = group_mask(c_in, groups, groups)  # (C_in, g): channel i is in group i // (C/g)
@@ -102,8 +124,11 @@ def draw_channel_graph(masks: Sequence[torch.Tensor], groups: int, names: Sequen
     Returns the axes."""
     import matplotlib.pyplot as plt  # plotting is optional for the rest of this module
 
-    ax = ax or plt.subplots()[1]
     reach = reached_groups(masks, groups)
+    if isinstance(names, str) or len(names) > len(masks):
+        raise ValueError(f"names must be a list of at most {len(masks)} layer names (one per "
+                         f"mask); got {names!r}")
+    ax = ax or plt.subplots()[1]
     colors = [[f"C{min(r)}" if len(r) == 1 else "black" for r in column] for column in reach]
     for layer, mask in enumerate(masks):
         for o, i in mask.nonzero().tolist():

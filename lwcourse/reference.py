@@ -7,9 +7,12 @@ nothing here touches the network).
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 
 import torch
 from torch import nn
+
+from ._checks import check_name, check_positive, check_positive_int
 
 # registry name -> (library, constructor name, fixed keyword arguments)
 REFERENCES: dict[str, tuple[str, str, dict]] = {
@@ -35,11 +38,8 @@ def reference_model(name: str, **kwargs) -> nn.Module:
     ``kwargs`` go to the reference's constructor (e.g. ``num_classes=10``, ``width_mult=1.4``
     for torchvision's MobileNetV2). timm is imported only when needed.
     """
-    if name not in REFERENCES:
-        raise ValueError(
-            f"no reference implementation for {name!r}; models with one: "
-            f"{', '.join(sorted(REFERENCES))}"
-        )
+    check_name("reference model", name, REFERENCES,
+               f"the models with a reference: {', '.join(sorted(REFERENCES))}")
     library, constructor, fixed = REFERENCES[name]
     kwargs = {**fixed, **kwargs}
     if library == "timm":
@@ -55,8 +55,61 @@ def reference_model(name: str, **kwargs) -> nn.Module:
     return torchvision.models.get_model(constructor, weights=None, **kwargs)
 
 
+def _check_module(name: str, value) -> nn.Module:
+    if not isinstance(value, nn.Module):
+        raise ValueError(f"{name} must be a torch.nn.Module; got {type(value).__name__}")
+    return value
+
+
+def _check_tensor(name: str, value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor; got {type(value).__name__}")
+    return value
+
+
+def _check_input_size(input_size) -> tuple[int, ...]:
+    if not isinstance(input_size, tuple | list) or len(input_size) != 4:
+        raise ValueError(f"input_size must be a 4-tuple (N, C, H, W) of positive integers; "
+                         f"got {input_size!r}")
+    return tuple(check_positive_int("input_size entries", v) for v in input_size)
+
+
 def _tensors(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
     return list(model.state_dict(keep_vars=True).items())
+
+
+def n_params(model: nn.Module) -> int:
+    """Number of parameters (every element of every parameter tensor)."""
+    return sum(p.numel() for p in _check_module("model", model).parameters())
+
+
+ACTIVATION_TYPES = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.SiLU, nn.Sigmoid, nn.Hardsigmoid,
+                    nn.GELU)
+
+
+@torch.no_grad()
+def activation_calls(model: nn.Module, x: torch.Tensor) -> Counter:
+    """How often ``model(x)`` calls an activation module of each type (by class name), in eval
+    mode. Calls, not modules: torchvision's ResNet reuses one ``ReLU`` three times a block."""
+    _check_module("model", model)
+    _check_tensor("x", x)
+    calls: Counter = Counter()
+    hooks = [m.register_forward_hook(lambda m, i, o: calls.update([type(m).__name__]))
+             for m in model.modules() if isinstance(m, ACTIVATION_TYPES)]
+    training = model.training
+    try:
+        model.eval()(x.clone())
+    finally:
+        model.train(training)
+        for h in hooks:
+            h.remove()
+    return calls
+
+
+def bn_settings(model: nn.Module) -> list[tuple[float, float | None]]:
+    """``(eps, momentum)`` of every BatchNorm, in registration order."""
+    return [(m.eps, m.momentum) for m in _check_module("model", model).modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
 def transplant(src: nn.Module, dst: nn.Module) -> nn.Module:
@@ -66,7 +119,8 @@ def transplant(src: nn.Module, dst: nn.Module) -> nn.Module:
     Raises ValueError naming the first mismatching tensor of each side, or the first tensor
     left without a partner when the counts differ. Nothing is copied unless all pairs match.
     """
-    src_items, dst_items = _tensors(src), _tensors(dst)
+    src_items = _tensors(_check_module("src", src))
+    dst_items = _tensors(_check_module("dst", dst))
     for i, ((s_name, s), (d_name, d)) in enumerate(zip(src_items, dst_items, strict=False)):
         if s.shape != d.shape:
             raise ValueError(
@@ -97,6 +151,10 @@ def randomize_(model: nn.Module, seed: int = 0, input_size=(4, 3, 64, 64)) -> nn
     (gamma in [0.5, 1.5], beta ~ N(0, 0.2)) and running statistics measured on a random batch,
     so eval-mode outputs are of order 1 and every tensor matters.
     """
+    _check_module("model", model)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    input_size = _check_input_size(input_size)
     gen = torch.Generator().manual_seed(seed)
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     for bn in norms:
@@ -128,9 +186,13 @@ def assert_same_outputs(model: nn.Module, ref: nn.Module, x: torch.Tensor,
     Refuses a vacuous comparison: if the reference's outputs are all below ``100 * atol``,
     any model would pass, so it raises and asks for ``randomize_(ref)`` before the transplant.
     """
+    _check_module("model", model)
+    _check_module("ref", ref)
+    _check_tensor("x", x)
+    check_positive("atol", atol)
     model.eval()
     ref.eval()
-    ours, theirs = model(x), ref(x)
+    ours, theirs = model(x.clone()), ref(x.clone())  # clones: either may work in place
     if ours.shape != theirs.shape:
         raise AssertionError(f"output shapes differ: {tuple(ours.shape)} vs {tuple(theirs.shape)}")
     scale = theirs.abs().max().item()
@@ -143,3 +205,25 @@ def assert_same_outputs(model: nn.Module, ref: nn.Module, x: torch.Tensor,
     if not diff <= atol:
         raise AssertionError(f"outputs differ: max |difference| = {diff:.3g} > atol = {atol:g}")
     return diff
+
+
+def assert_same_model(model: nn.Module, ref: nn.Module, input_size=(1, 3, 64, 64), *,
+                      atol: float = 1e-4, seed: int = 0) -> float:
+    """Prove ``model`` is ``ref``: the same parameter count, the same BatchNorm eps and momentum
+    in the same order, the same activation calls (``activation_calls``), and -- after
+    ``randomize_(ref)`` and ``transplant(ref, model)`` -- the same outputs on a random input of
+    ``input_size`` (``assert_same_outputs``). Changes both models' weights; returns the max
+    difference."""
+    input_size = _check_input_size(input_size)
+    ours, theirs = n_params(model), n_params(ref)
+    if ours != theirs:
+        raise AssertionError(f"parameter counts differ: {ours:,} vs {theirs:,}")
+    if bn_settings(model) != bn_settings(ref):
+        raise AssertionError(f"BatchNorm (eps, momentum) differ: {sorted(set(bn_settings(model)))}"
+                             f" vs {sorted(set(bn_settings(ref)))}")
+    x = torch.randn(input_size, generator=torch.Generator().manual_seed(seed))
+    ours, theirs = activation_calls(model, x), activation_calls(ref, x)
+    if ours != theirs:
+        raise AssertionError(f"activation calls differ: {dict(ours)} vs {dict(theirs)}")
+    transplant(randomize_(ref, seed=seed, input_size=(2, *input_size[1:])), model)
+    return assert_same_outputs(model, ref, x, atol=atol)

@@ -3,8 +3,6 @@
 import subprocess
 import sys
 
-import pytest
-
 from lwcourse import cli, models
 
 
@@ -31,14 +29,15 @@ def test_compare_prints_a_table_and_writes_a_plot(capsys, tmp_path):
     assert plot.stat().st_size > 0
 
 
-def test_unknown_name_exits_non_zero_with_close_matches():
+def test_summary_defaults_to_the_models_resolution(capsys):
+    assert cli.main(["summary", "efficientnet_b2", "--depth", "1"]) == 0
+    assert "efficientnet_b2 at 260x260" in capsys.readouterr().out
+
+
+def test_unknown_name_exits_2_with_close_matches_and_no_traceback():
+    # as a learner runs it; every other user error is in test_bad_inputs.py, in-process
     result = subprocess.run([sys.executable, "-m", "lwcourse.cli", "summary", "mobilenet_v5"],
                             capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "unknown model 'mobilenet_v5'" in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "unknown model name 'mobilenet_v5'" in result.stderr
     assert "Did you mean" in result.stderr and "mobilenet_v" in result.stderr
-
-
-def test_bad_resolution_is_rejected():
-    with pytest.raises(SystemExit):
-        cli.main(["summary", "mobilenet_v2", "--resolution", "-3"])

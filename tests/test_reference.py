@@ -62,5 +62,39 @@ def test_reference_model_builds_torchvision_and_timm_counterparts():
 
 
 def test_reference_model_unknown_name_lists_known_ones():
-    with pytest.raises(ValueError, match="no reference implementation for 'shufflenet_v1'"):
+    with pytest.raises(ValueError, match="unknown reference model 'shufflenet_v1'.*Allowed: "
+                                         "the models with a reference: efficientnet_b0"):
         reference.reference_model("shufflenet_v1")
+
+
+def test_n_params_counts_every_element():
+    assert reference.n_params(nn.Conv2d(3, 8, 3)) == 3 * 8 * 9 + 8
+    assert reference.n_params(nn.Sequential()) == 0
+
+
+def _net(act=nn.ReLU, eps=1e-5, width=8):
+    return nn.Sequential(nn.Conv2d(3, width, 3), nn.BatchNorm2d(width, eps=eps), act(),
+                         nn.Conv2d(width, 4, 1))
+
+
+def test_assert_same_model_accepts_a_copy_of_the_architecture():
+    torch.manual_seed(0)
+    assert reference.assert_same_model(_net(), _net(), (1, 3, 8, 8)) < 1e-6
+
+
+@pytest.mark.parametrize("other, message", [
+    (_net(width=9), "parameter counts differ"),
+    (_net(eps=1e-3), "BatchNorm"),
+    (_net(act=nn.ReLU6), "activation calls differ"),
+    (nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 4, 1),
+                   nn.ReLU()), "activation calls differ"),
+])
+def test_assert_same_model_rejects_a_different_architecture(other, message):
+    with pytest.raises(AssertionError, match=message):
+        reference.assert_same_model(_net(), other, (1, 3, 8, 8))
+
+
+def test_activation_calls_counts_a_reused_module_each_time():
+    relu = nn.ReLU()
+    net = nn.Sequential(nn.Conv2d(3, 3, 1), relu, nn.Conv2d(3, 3, 1), relu)
+    assert reference.activation_calls(net, torch.randn(1, 3, 4, 4)) == {"ReLU": 2}

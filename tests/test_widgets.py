@@ -1,5 +1,3 @@
-import pytest
-
 from lwcourse import widgets
 
 
@@ -15,13 +13,6 @@ def test_explorer_updates_its_table_when_a_slider_moves():
     assert calls == [(1.0, 224)] and "224,000" in table.value
     width.value = 0.5
     assert calls[-1] == (0.5, 224) and "112,000" in table.value
-
-
-def test_explorer_needs_sliders():
-    with pytest.raises(ValueError, match="slider"):
-        widgets.explorer(lambda: {})
-    with pytest.raises(ValueError, match="'a'"):
-        widgets.explorer(lambda a: {}, a=[])
 
 
 def test_format_value_uses_course_formats():

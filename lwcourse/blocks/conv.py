@@ -1,12 +1,31 @@
-"""Convolution building blocks: conv-BN-activation and the depthwise separable conv."""
+"""Convolution building blocks: conv-BN-activation and the depthwise separable conv.
+
+Conventions shared by every block in ``lwcourse.blocks``:
+
+* ``in_channels, out_channels`` come first and positionally; everything else (``kernel_size``,
+  ``stride``, ``groups``, inner widths, ``activation``, ...) is keyword-only:
+  ``ConvBNAct(3, 32, kernel_size=3, stride=2)``, ``ResNeXtBottleneck(256, 256, width=128)``;
+* every block exposes ``in_channels``, ``out_channels`` and ``stride``;
+* an absent part is ``None``, never ``nn.Identity``: a linear ``ConvBNAct`` has no ``act``
+  child, a block without SE has ``se = None``, and ``forward`` calls only what is there
+  (``chain(x, self.expand, self.depthwise, self.se, self.project)`` skips the ``None`` parts).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import torch
 from torch import nn
 
-from .._checks import check_choice, check_divides, check_positive, check_positive_int
+from .._checks import (
+    check_choice,
+    check_divides,
+    check_odd_int,
+    check_positive,
+    check_positive_int,
+    check_real,
+)
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -18,18 +37,24 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def resolve_activation(activation: str | None | Callable[[], nn.Module]) -> nn.Module:
-    """Turn an activation name (see ``ACTIVATIONS``), a module factory or None into a module."""
+def resolve_activation(activation: str | None | Callable[[], nn.Module],
+                       name: str = "activation") -> nn.Module | None:
+    """Turn an activation name (see ``ACTIVATIONS``) or a module factory into a module;
+    ``None`` (no activation) stays ``None``."""
     if activation is None:
-        return nn.Identity()
+        return None
     if isinstance(activation, str):
-        check_choice("activation", activation, ACTIVATIONS)
-        return ACTIVATIONS[activation]()
+        return ACTIVATIONS[check_choice(name, activation, ACTIVATIONS)]()
     if callable(activation):
         return activation()
-    raise ValueError(
-        f"activation must be None, a factory or one of {', '.join(ACTIVATIONS)}; got {activation!r}"
-    )
+    raise ValueError(f"{name} must be None, a module factory or one of "
+                     f"{', '.join(map(repr, ACTIVATIONS))}; got {activation!r}")
+
+
+def check_bn(bn_eps: float, bn_momentum: float) -> None:
+    """BatchNorm settings: eps > 0, momentum in (0, 1]."""
+    check_positive("bn_eps", bn_eps)
+    check_real("bn_momentum", bn_momentum, 0, 1, low_open=True)
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None,
@@ -40,49 +65,85 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None,
     """
     check_positive("value", value)
     check_positive_int("divisor", divisor)
-    min_value = divisor if min_value is None else min_value
+    min_value = divisor if min_value is None else check_positive_int("min_value", min_value)
+    check_real("round_limit", round_limit, 0, 1)
     rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
     if rounded < round_limit * value:  # rounding down must not lose more than 10 %
         rounded += divisor
     return int(rounded)
 
 
+def _has_hooks(m: nn.Module) -> bool:
+    return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+                or m._backward_pre_hooks)
+
+
+def _steps(modules) -> Iterator[nn.Module]:
+    for m in modules:
+        if m is None or (isinstance(m, nn.Identity) and not _has_hooks(m)):
+            continue
+        if type(m).forward is nn.Sequential.forward and not _has_hooks(m):
+            yield from _steps(m)  # a plain container: step inside
+        else:
+            yield m
+
+
+def chain(x: torch.Tensor, *modules: nn.Module | None) -> torch.Tensor:
+    """Apply ``modules`` in order (``None`` and ``nn.Identity`` skipped), stepping into plain
+    ``nn.Sequential`` containers such as ``ConvBNAct`` (unless hooks are registered on them).
+    Same result as calling them nested, but each activation is freed as soon as the next
+    exists: a module call keeps its input alive until it returns, so ``stages(stem(x))`` would
+    hold the stem's output through every stage (a higher peak, and a different allocation
+    pattern than torchvision's flat ``features``: more page faults, slower)."""
+    for m in _steps(modules):
+        x = m(x)
+    return x
+
+
 class ConvBNAct(nn.Sequential):
-    """Conv2d (no bias) -> BatchNorm2d -> activation, with "same" padding ``(K - 1) // 2``.
+    """Conv2d (no bias) -> BatchNorm2d -> activation, with "same" padding ``(K - 1) // 2``
+    (odd ``kernel_size`` only, so that stride 1 keeps the size and stride 2 halves it).
 
     The basic unit of every network in the course. ``activation=None`` gives a linear
-    conv-BN (MobileNetV2's linear bottleneck). Children are named ``conv``, ``bn``, ``act``.
+    conv-BN (MobileNetV2's linear bottleneck). Children: ``conv``, ``bn``, ``act`` (absent
+    when ``activation=None``).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
-                 stride: int = 1, groups: int = 1, activation="relu",
-                 bn_eps: float = 1e-5, bn_momentum: float = 0.1, dilation: int = 1):
+    def __init__(self, in_channels: int, out_channels: int, *, kernel_size: int = 3,
+                 stride: int = 1, groups: int = 1, dilation: int = 1, activation="relu",
+                 bn_eps: float = 1e-5, bn_momentum: float = 0.1):
         check_positive_int("in_channels", in_channels)
         check_positive_int("out_channels", out_channels)
-        check_positive_int("kernel_size", kernel_size)
+        check_odd_int("kernel_size", kernel_size)
         check_choice("stride", stride, (1, 2))
         check_positive_int("groups", groups)
+        check_positive_int("dilation", dilation)
         check_divides("groups", groups, "in_channels", in_channels)
         check_divides("groups", groups, "out_channels", out_channels)
-        padding = (kernel_size - 1) // 2 * dilation
+        check_bn(bn_eps, bn_momentum)
+        act = resolve_activation(activation)
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
-                              dilation=dilation, groups=groups, bias=False)
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                              padding=(kernel_size - 1) // 2 * dilation, dilation=dilation,
+                              groups=groups, bias=False)
         self.bn = nn.BatchNorm2d(out_channels, eps=bn_eps, momentum=bn_momentum)
-        self.act = resolve_activation(activation)
+        if act is not None:
+            self.act = act
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
 
 class DepthwiseSeparableConv(nn.Sequential):
     """MobileNetV1's building block (Howard et al. 2017, Fig. 3 right):
-    3x3 depthwise conv-BN-ReLU (one filter per channel, carries the stride), then
-    1x1 pointwise conv-BN-ReLU that mixes channels. Children: ``dw``, ``pw``.
+    ``kernel_size`` depthwise conv-BN-act (one filter per channel, carries the stride), then
+    1x1 pointwise conv-BN-act that mixes channels. Children: ``dw``, ``pw``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
-                 kernel_size: int = 3, activation="relu", bn_eps: float = 1e-5):
+    def __init__(self, in_channels: int, out_channels: int, *, stride: int = 1,
+                 kernel_size: int = 3, activation="relu", bn_eps: float = 1e-5,
+                 bn_momentum: float = 0.1):
         super().__init__()
-        self.dw = ConvBNAct(in_channels, in_channels, kernel_size, stride, groups=in_channels,
-                            activation=activation, bn_eps=bn_eps)
-        self.pw = ConvBNAct(in_channels, out_channels, 1, activation=activation, bn_eps=bn_eps)
+        bn = {"bn_eps": bn_eps, "bn_momentum": bn_momentum}
+        self.dw = ConvBNAct(in_channels, in_channels, kernel_size=kernel_size, stride=stride,
+                            groups=in_channels, activation=activation, **bn)
+        self.pw = ConvBNAct(in_channels, out_channels, kernel_size=1, activation=activation, **bn)
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_positive_int
-from .conv import ConvBNAct
+from .._checks import check_choice, check_divides, check_positive_int
+from .conv import ConvBNAct, chain
 
 
 class ResNeXtBottleneck(nn.Module):
@@ -21,20 +21,24 @@ class ResNeXtBottleneck(nn.Module):
     ``conv3``, ``shortcut`` (the projection, or None), ``act`` — torchvision's tensor order.
     """
 
-    def __init__(self, in_channels: int, width: int, out_channels: int, stride: int = 1,
+    def __init__(self, in_channels: int, out_channels: int, *, width: int, stride: int = 1,
                  cardinality: int = 32):
         super().__init__()
-        check_positive_int("cardinality", cardinality)
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("width", width), ("cardinality", cardinality)):
+            check_positive_int(name, value)
         check_choice("stride", stride, (1, 2))
-        self.conv1 = ConvBNAct(in_channels, width, 1)
-        self.conv2 = ConvBNAct(width, width, 3, stride, groups=cardinality)
-        self.conv3 = ConvBNAct(width, out_channels, 1, activation=None)
-        self.shortcut = (ConvBNAct(in_channels, out_channels, 1, stride, activation=None)
+        check_divides("cardinality", cardinality, "width", width)
+        self.conv1 = ConvBNAct(in_channels, width, kernel_size=1)
+        self.conv2 = ConvBNAct(width, width, kernel_size=3, stride=stride, groups=cardinality)
+        self.conv3 = ConvBNAct(width, out_channels, kernel_size=1, activation=None)
+        self.shortcut = (ConvBNAct(in_channels, out_channels, kernel_size=1, stride=stride,
+                                   activation=None)
                          if stride != 1 or in_channels != out_channels else None)  # None: identity
         self.act = nn.ReLU(inplace=True)
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv3(self.conv2(self.conv1(x)))
+        out = chain(x, self.conv1, self.conv2, self.conv3)
         out += x if self.shortcut is None else self.shortcut(x)
         return self.act(out)

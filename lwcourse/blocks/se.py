@@ -20,15 +20,19 @@ class SqueezeExcitation(nn.Module):
     Children: ``reduce``, ``act``, ``expand``, ``gate``.
     """
 
-    def __init__(self, channels: int, squeeze_channels: int, activation="relu",
+    def __init__(self, channels: int, squeeze_channels: int, *, activation="relu",
                  gate="sigmoid"):
         super().__init__()
         check_positive_int("channels", channels)
         check_positive_int("squeeze_channels", squeeze_channels)
+        for label, value in (("activation", activation), ("gate", gate)):
+            if value is None:
+                raise ValueError(f"{label} must be an activation name or factory "
+                                 "(squeeze-and-excitation needs both); got None")
         self.reduce = nn.Conv2d(channels, squeeze_channels, 1, bias=True)
         self.act = resolve_activation(activation)
         self.expand = nn.Conv2d(squeeze_channels, channels, 1, bias=True)
-        self.gate = resolve_activation(gate)
+        self.gate = resolve_activation(gate, name="gate")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scale = x.mean((2, 3), keepdim=True)  # squeeze: one number per channel

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_divides, check_positive_int
-from .conv import ConvBNAct
+from .._checks import check_choice, check_divides, check_image_batch, check_positive_int
+from .conv import ConvBNAct, chain
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -16,7 +16,10 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     (group g, position i) moves to ``i * groups + g``, so every group of the next grouped conv
     sees channels from every group of the previous one. Its inverse is a shuffle with
     ``C / groups`` groups."""
+    check_image_batch("x", x)
+    check_positive_int("groups", groups)
     n, c, h, w = x.shape
+    check_divides("groups", groups, "channels of x", c)
     x = x.view(n, groups, c // groups, h, w)  # reshape
     x = x.transpose(1, 2).contiguous()  # transpose (the one copy)
     return x.view(n, c, h, w)  # flatten
@@ -49,11 +52,12 @@ class ShuffleV1Unit(nn.Module):
     ``group_first_conv=False`` keeps the first 1x1 conv dense (the paper does this for the first
     unit of stage 2, whose input has only 24 channels); the shuffle after it is then skipped,
     as it would only permute the output of a dense conv.
-    Children: ``pw1``, ``shuffle``, ``dw``, ``pw2``, (``shortcut`` for stride 2), ``act``.
+    Children: ``pw1``, ``shuffle`` (None when the first conv is dense), ``dw``, ``pw2``,
+    ``shortcut`` (the average pool; None at stride 1), ``act``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, groups: int = 3, stride: int = 1,
-                 group_first_conv: bool = True):
+    def __init__(self, in_channels: int, out_channels: int, *, groups: int = 3,
+                 stride: int = 1, group_first_conv: bool = True):
         super().__init__()
         check_positive_int("in_channels", in_channels)
         check_positive_int("out_channels", out_channels)
@@ -69,22 +73,22 @@ class ShuffleV1Unit(nn.Module):
         branch_out = out_channels - in_channels if stride == 2 else out_channels
         check_divides("groups", groups, "bottleneck channels (out_channels // 4)", mid)
         check_divides("groups", groups, "branch output channels", branch_out)
+        check_choice("group_first_conv", group_first_conv, (True, False))
         first_groups = groups if group_first_conv else 1
         if group_first_conv:
             check_divides("groups", groups, "in_channels", in_channels)
 
-        self.pw1 = ConvBNAct(in_channels, mid, 1, groups=first_groups)
-        self.shuffle = ChannelShuffle(groups) if first_groups > 1 else nn.Identity()
-        self.dw = ConvBNAct(mid, mid, 3, stride, groups=mid, activation=None)
-        self.pw2 = ConvBNAct(mid, branch_out, 1, groups=groups, activation=None)
-        if stride == 2:
-            self.shortcut = nn.AvgPool2d(3, stride=2, padding=1)
+        self.pw1 = ConvBNAct(in_channels, mid, kernel_size=1, groups=first_groups)
+        self.shuffle = ChannelShuffle(groups) if first_groups > 1 else None
+        self.dw = ConvBNAct(mid, mid, kernel_size=3, stride=stride, groups=mid, activation=None)
+        self.pw2 = ConvBNAct(mid, branch_out, kernel_size=1, groups=groups, activation=None)
+        self.shortcut = nn.AvgPool2d(3, stride=2, padding=1) if stride == 2 else None
         self.act = nn.ReLU(inplace=True)
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        branch = self.pw2(self.dw(self.shuffle(self.pw1(x))))
-        if self.stride == 1:
+        branch = chain(x, self.pw1, self.shuffle, self.dw, self.pw2)
+        if self.shortcut is None:
             branch += x
             return self.act(branch)
         return self.act(torch.cat((self.shortcut(x), branch), dim=1))
@@ -92,9 +96,9 @@ class ShuffleV1Unit(nn.Module):
 
 def flat_sequential(*layers: nn.Sequential) -> nn.Sequential:
     """Chain several conv-BN-act layers into one flat ``nn.Sequential`` (conv, bn, act, conv,
-    bn, ...), dropping ``nn.Identity`` activations. Same tensors in the same order, but about a
-    third fewer Python module calls, which is measurable in a small network at batch 1."""
-    return nn.Sequential(*(m for layer in layers for m in layer if not isinstance(m, nn.Identity)))
+    bn, ...). Same tensors in the same order, but about a third fewer Python module calls,
+    which is measurable in a small network at batch 1."""
+    return nn.Sequential(*(m for layer in layers for m in layer))
 
 
 class ShuffleV2Unit(nn.Module):
@@ -107,12 +111,12 @@ class ShuffleV2Unit(nn.Module):
       Left: 3x3 depthwise conv (stride 2)-BN -> 1x1 conv-BN-ReLU. Right: as above with the
       depthwise conv at stride 2. Concat doubles the channels; then channel shuffle.
 
-    Each branch makes ``out_channels // 2`` channels. Children: ``branch1`` (stride 2 only),
+    Each branch makes ``out_channels // 2`` channels. Children: ``branch1`` (None at stride 1),
     ``branch2``, each a flat Sequential (conv, bn, relu, ...) built from ``ConvBNAct`` layers:
     the names, order and module calls of torchvision's ``InvertedResidual``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
+    def __init__(self, in_channels: int, out_channels: int, *, stride: int = 1):
         super().__init__()
         check_positive_int("in_channels", in_channels)
         check_positive_int("out_channels", out_channels)
@@ -125,15 +129,17 @@ class ShuffleV2Unit(nn.Module):
                              f"in_channels ({in_channels}) must equal out_channels "
                              f"({out_channels})")
         half = out_channels // 2
+        self.branch1 = None
         if stride == 2:
             self.branch1 = flat_sequential(
-                ConvBNAct(in_channels, in_channels, 3, 2, groups=in_channels, activation=None),
-                ConvBNAct(in_channels, half, 1),
+                ConvBNAct(in_channels, in_channels, kernel_size=3, stride=2, groups=in_channels,
+                          activation=None),
+                ConvBNAct(in_channels, half, kernel_size=1),
             )
         self.branch2 = flat_sequential(
-            ConvBNAct(in_channels if stride == 2 else half, half, 1),
-            ConvBNAct(half, half, 3, stride, groups=half, activation=None),
-            ConvBNAct(half, half, 1),
+            ConvBNAct(in_channels if stride == 2 else half, half, kernel_size=1),
+            ConvBNAct(half, half, kernel_size=3, stride=stride, groups=half, activation=None),
+            ConvBNAct(half, half, kernel_size=1),
         )
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 

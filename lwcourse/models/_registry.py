@@ -1,50 +1,68 @@
-"""The model registry: ``create(name, **kwargs)`` and ``list_models()``."""
+"""The model registry: ``@register_model``, ``create(name, **kwargs)`` and ``list_models()``."""
 
 from __future__ import annotations
 
-import difflib
+import functools
 import inspect
 from collections.abc import Callable
 
 from torch import nn
 
+from .._checks import check_name, check_positive_int
+
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
 
-def register_model(fn: Callable[..., nn.Module] | None = None, *, name: str | None = None):
-    """Decorator that adds a model builder to the registry under its function name."""
+def _origin(fn: Callable) -> tuple[str, str]:
+    return fn.__module__, fn.__qualname__
 
-    def add(builder):
+
+def register_model(fn: Callable[..., nn.Module] | None = None, *, name: str | None = None):
+    """Decorator that adds a model builder to the registry under its function name (or
+    ``name``) and returns it wrapped so that ``num_classes`` is checked on every call.
+
+    A builder takes keyword arguments with defaults, ``num_classes`` among them, checks the
+    others itself, and returns an ``ImageClassifier`` whose ``name`` is the registry name.
+    Registering a name again from the same function (same module and qualified name, as
+    ``importlib.reload`` of a family module does) replaces the entry; from a different
+    function it is an error.
+    """
+
+    def add(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         key = name or builder.__name__
-        if key in _MODELS:
-            raise ValueError(f"model {key!r} is registered twice")
-        _MODELS[key] = builder
-        return builder
+        signature = inspect.signature(builder)
+        if "num_classes" not in signature.parameters:
+            raise TypeError(f"model builder {key!r} must take a num_classes argument")
+        previous = _MODELS.get(key)
+        if previous is not None and _origin(previous) != _origin(builder):
+            raise ValueError(f"model {key!r} is registered twice: by "
+                             f"{'.'.join(_origin(previous))} and {'.'.join(_origin(builder))}")
+
+        @functools.wraps(builder)
+        def build(*args, **kwargs) -> nn.Module:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            check_positive_int("num_classes", bound.arguments["num_classes"])
+            return builder(*args, **kwargs)
+
+        _MODELS[key] = build
+        return build
 
     return add(fn) if fn is not None else add
 
 
 def list_models() -> list[str]:
     """Names of all registered models, sorted."""
-    _load_families()
     return sorted(_MODELS)
-
-
-def unknown_model_message(name: str) -> str:
-    """A readable error for an unknown model name, with close matches."""
-    close = difflib.get_close_matches(name, list_models(), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    return f"unknown model {name!r}.{hint} See lwcourse.models.list_models()."
 
 
 def create(name: str, num_classes: int = 1000, **kwargs) -> nn.Module:
     """Build a registered model, e.g. ``create("mobilenet_v2", width_mult=1.4)``.
 
-    Keyword arguments a builder does not take raise a ValueError that lists the ones it does.
+    An unknown name raises a ValueError with close matches and the list of names; keyword
+    arguments the builder does not take raise one that lists those it does.
     """
-    _load_families()
-    if name not in _MODELS:
-        raise ValueError(unknown_model_message(name))
+    check_name("model name", name, _MODELS, f"{', '.join(list_models())}")
     builder = _MODELS[name]
     accepted = inspect.signature(builder).parameters
     wrong = [k for k in kwargs if k not in accepted]
@@ -53,8 +71,3 @@ def create(name: str, num_classes: int = 1000, **kwargs) -> nn.Module:
             f"model {name!r} does not take {', '.join(wrong)}; it takes: {', '.join(accepted)}"
         )
     return builder(num_classes=num_classes, **kwargs)
-
-
-def _load_families() -> None:
-    # Importing the family modules runs their @register_model decorators.
-    from . import _families  # noqa: F401

@@ -7,15 +7,17 @@ order and outputs).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from torch import nn
 
-from .._checks import check_positive_int, check_rate
+from .._checks import check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
-from ._common import ImageClassifier, init_weights
+from ._common import ImageClassifier, group_stages, init_weights, repeat_block
 from ._registry import register_model
 
 # Paper Table 1, the B0 baseline, stages 2-8 (stage 1 is the stem, stage 9 the head):
@@ -64,7 +66,6 @@ VARIANTS = {
 def _efficientnet(variant: str, num_classes: int, dropout: float,
                   stochastic_depth: float) -> ImageClassifier:
     v = VARIANTS[variant]
-    check_positive_int("num_classes", num_classes)
     check_rate("dropout", dropout)
     check_rate("stochastic_depth", stochastic_depth)
     bn = {"bn_eps": v.bn_eps, "bn_momentum": v.bn_momentum}
@@ -75,30 +76,31 @@ def _efficientnet(variant: str, num_classes: int, dropout: float,
     def depth(layers: int) -> int:
         return math.ceil(layers * v.depth)
 
-    in_ch = width(STEM_CHANNELS)
-    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="silu", **bn)
     total_blocks = sum(depth(n) for *_, n in EFFICIENTNET_B0)
-    stages, index = [], 0
+    index = itertools.count()  # block number, for the stochastic depth rate
+
+    def block(c_in: int, c_out: int, *, stride: int, t: int, k: int) -> InvertedResidual:
+        return InvertedResidual(
+            c_in, c_out, stride=stride, expansion=t, kernel_size=k, activation="silu",
+            se_channels=max(1, c_in // 4),  # SE squeeze: 1/4 of the block *input* width
+            se_activation="silu", se_gate="sigmoid",
+            drop_path=stochastic_depth * next(index) / total_blocks,  # linear in the depth
+            **bn)
+
+    in_ch = width(STEM_CHANNELS)
+    stem = ConvBNAct(3, in_ch, kernel_size=3, stride=2, activation="silu", **bn)
+    blocks = []
     for t, k, s, c, n in EFFICIENTNET_B0:
         out_ch = width(c)
-        blocks = []
-        for i in range(depth(n)):
-            blocks.append(InvertedResidual(
-                in_ch, out_ch, s if i == 0 else 1, expansion=t, kernel_size=k, activation="silu",
-                se_channels=max(1, in_ch // 4),  # SE squeeze: 1/4 of the block *input* width
-                se_activation="silu", se_gate="sigmoid",
-                drop_path=stochastic_depth * index / total_blocks,  # grows linearly with depth
-                **bn))
-            in_ch, index = out_ch, index + 1
-        stages.append(nn.Sequential(*blocks))
+        blocks += repeat_block(partial(block, t=t, k=k), depth(n), in_ch, out_ch, s)
+        in_ch = out_ch
     head_ch = width(HEAD_CHANNELS)
-    head = ConvBNAct(in_ch, head_ch, 1, activation="silu", **bn)
+    head = ConvBNAct(in_ch, head_ch, kernel_size=1, activation="silu", **bn)
     classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout, inplace=True),
                                nn.Linear(head_ch, num_classes))
-    model = ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
-                            name=f"efficientnet_{variant}")
-    model.default_resolution = v.resolution
-    return init_weights(model)
+    return init_weights(ImageClassifier(stem, group_stages(blocks), head, classifier,
+                                        name=f"efficientnet_{variant}",
+                                        default_resolution=v.resolution))
 
 
 def _builder(variant: str):

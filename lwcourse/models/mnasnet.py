@@ -7,12 +7,14 @@ parameters, registration order and outputs.
 
 from __future__ import annotations
 
+from functools import partial
+
 from torch import nn
 
-from .._checks import check_positive, check_positive_int, check_rate
+from .._checks import check_positive, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
-from ._common import ImageClassifier, init_weights
+from ._common import ImageClassifier, group_stages, init_weights, repeat_block
 from ._registry import register_model
 
 # Rows: (expansion t, kernel, stride of the first block, output channels, repeats, SE).
@@ -43,31 +45,29 @@ HEAD_CHANNELS = 1280  # 1x1 conv before the pool (TF code); not scaled by width_
 
 def _mnasnet(table, name: str, num_classes: int, width_mult: float, dropout: float,
              bn_momentum: float) -> ImageClassifier:
-    check_positive_int("num_classes", num_classes)
     check_positive("width_mult", width_mult)
     check_rate("dropout", dropout)
     bn = {"bn_eps": 1e-5, "bn_momentum": bn_momentum}
 
+    def block(c_in: int, c_out: int, *, stride: int, t: int, k: int,
+              se: bool) -> InvertedResidual:
+        return InvertedResidual(
+            c_in, c_out, stride=stride, expansion=t, kernel_size=k, activation="relu",
+            se_channels=c_in // 4 if se else None,  # SE squeeze: 1/4 of the block input
+            se_activation="relu", se_gate="sigmoid", **bn)
+
     in_ch = make_divisible(STEM_CHANNELS * width_mult)
-    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="relu", **bn)
-    stages = []
+    stem = ConvBNAct(3, in_ch, kernel_size=3, stride=2, activation="relu", **bn)
+    blocks = []
     for t, k, s, c, n, se in table:
         out_ch = make_divisible(c * width_mult)
-        blocks = []
-        for i in range(n):
-            blocks.append(InvertedResidual(
-                in_ch, out_ch, s if i == 0 else 1, expansion=t, kernel_size=k, activation="relu",
-                se_channels=in_ch // 4 if se else None,  # SE squeeze: 1/4 of the block input
-                se_activation="relu", se_gate="sigmoid", **bn))
-            in_ch = out_ch
-        stages.append(nn.Sequential(*blocks))
-    head = ConvBNAct(in_ch, HEAD_CHANNELS, 1, activation="relu", **bn)
+        blocks += repeat_block(partial(block, t=t, k=k, se=se), n, in_ch, out_ch, s)
+        in_ch = out_ch
+    head = ConvBNAct(in_ch, HEAD_CHANNELS, kernel_size=1, activation="relu", **bn)
     classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout, inplace=True),
                                nn.Linear(HEAD_CHANNELS, num_classes))
-    model = ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
-                            name=name)
-    model.default_resolution = 224
-    return init_weights(model)
+    return init_weights(ImageClassifier(stem, group_stages(blocks), head, classifier, name=name,
+                                        default_resolution=224))
 
 
 @register_model

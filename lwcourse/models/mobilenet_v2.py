@@ -6,12 +6,14 @@ Equal to torchvision's ``mobilenet_v2`` (parameters, registration order and outp
 
 from __future__ import annotations
 
+from functools import partial
+
 from torch import nn
 
-from .._checks import check_positive, check_positive_int, check_rate
+from .._checks import check_positive, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
-from ._common import ImageClassifier, init_weights
+from ._common import ImageClassifier, group_stages, init_weights, repeat_block
 from ._registry import register_model
 
 # Paper Table 2: (t expansion, c output channels, n repeats, s stride of the first block).
@@ -25,34 +27,28 @@ MOBILENET_V2 = [
     (6, 320, 1, 1),
 ]
 STEM_CHANNELS = 32  # Table 2, first row: conv2d 3x3, stride 2
-LAST_CHANNELS = 1280  # Table 2: conv2d 1x1 before the pool
+HEAD_CHANNELS = 1280  # Table 2: conv2d 1x1 before the pool
 
 
 @register_model
 def mobilenet_v2(num_classes: int = 1000, width_mult: float = 1.0,
                  dropout: float = 0.2) -> ImageClassifier:
     """MobileNetV2. The width multiplier scales every layer, rounded to a multiple of 8
-    (``make_divisible``), except that the last conv never shrinks below 1280 (paper Sec. 6.1:
+    (``make_divisible``), except that the head conv never shrinks below 1280 (paper Sec. 6.1:
     ``max(1280, 1280 * width_mult)``). ReLU6 everywhere, BN eps 1e-5."""
-    check_positive_int("num_classes", num_classes)
     check_positive("width_mult", width_mult)
     check_rate("dropout", dropout)
 
     in_ch = make_divisible(STEM_CHANNELS * width_mult)
-    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="relu6")
-    stages = []
+    stem = ConvBNAct(3, in_ch, kernel_size=3, stride=2, activation="relu6")
+    blocks = []
     for t, c, n, s in MOBILENET_V2:
         out_ch = make_divisible(c * width_mult)
-        blocks = []
-        for i in range(n):
-            blocks.append(InvertedResidual(in_ch, out_ch, s if i == 0 else 1, expansion=t,
-                                           activation="relu6"))
-            in_ch = out_ch
-        stages.append(nn.Sequential(*blocks))
-    last_ch = make_divisible(LAST_CHANNELS * max(1.0, width_mult))
-    head = ConvBNAct(in_ch, last_ch, 1, activation="relu6")
-    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout), nn.Linear(last_ch, num_classes))
-    model = ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
-                            name="mobilenet_v2")
-    model.default_resolution = 224
-    return init_weights(model)
+        block = partial(InvertedResidual, expansion=t, activation="relu6")
+        blocks += repeat_block(block, n, in_ch, out_ch, s)
+        in_ch = out_ch
+    head_ch = make_divisible(HEAD_CHANNELS * max(1.0, width_mult))
+    head = ConvBNAct(in_ch, head_ch, kernel_size=1, activation="relu6")
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout), nn.Linear(head_ch, num_classes))
+    return init_weights(ImageClassifier(stem, group_stages(blocks), head, classifier,
+                                        name="mobilenet_v2", default_resolution=224))

@@ -3,12 +3,14 @@ Neural Networks" -- the heavyweight baseline that made grouped convolution popul
 
 from __future__ import annotations
 
+from functools import partial
+
 from torch import nn
 
 from .._checks import check_rate
 from ..blocks.conv import ConvBNAct
 from ..blocks.resnext import ResNeXtBottleneck
-from ._common import ImageClassifier
+from ._common import ImageClassifier, group_stages, repeat_block
 from ._registry import register_model
 
 # ResNeXt paper, Table 1 (ResNeXt-50, 32x4d). conv1: 7x7, 64 channels, stride 2; 3x3 max-pool
@@ -29,19 +31,16 @@ def resnext50_32x4d(num_classes: int = 1000, dropout: float = 0.0) -> ImageClass
     """ResNeXt-50 (32x4d), Table 1; the same network as torchvision's ``resnext50_32x4d``
     (stride on the 3x3 conv), with torchvision's initialisation."""
     check_rate("dropout", dropout)
-    stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, 7, stride=2),
+    stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, kernel_size=7, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))
-    stages, in_channels = [], STEM_CHANNELS
-    for _, blocks, width, out_channels, stride in STAGES:
-        stage = [ResNeXtBottleneck(in_channels, width, out_channels, stride, CARDINALITY)]
-        stage += [ResNeXtBottleneck(out_channels, width, out_channels, 1, CARDINALITY)
-                  for _ in range(blocks - 1)]
-        stages.append(nn.Sequential(*stage))
-        in_channels = out_channels
-    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout),
-                               nn.Linear(in_channels, num_classes))
-    model = ImageClassifier(stem, nn.Sequential(*stages), nn.Identity(), classifier,
-                            min_input_size=32, name="resnext50_32x4d")
+    blocks, in_ch = [], STEM_CHANNELS
+    for _, repeats, width, out_ch, stride in STAGES:
+        block = partial(ResNeXtBottleneck, width=width, cardinality=CARDINALITY)
+        blocks += repeat_block(block, repeats, in_ch, out_ch, stride)
+        in_ch = out_ch
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout), nn.Linear(in_ch, num_classes))
+    model = ImageClassifier(stem, group_stages(blocks), None, classifier,
+                            name="resnext50_32x4d", default_resolution=224)
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")

@@ -3,12 +3,14 @@ Convolutional Neural Network for Mobile Devices"."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from torch import nn
 
 from .._checks import check_choice, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.shuffle import ShuffleV1Unit
-from ._common import ImageClassifier
+from ._common import ImageClassifier, group_stages, repeat_block
 from ._registry import register_model
 
 # ShuffleNet paper, Table 1. Stem: 3x3 conv, 24 channels, stride 2, then 3x3 max-pool stride 2.
@@ -45,23 +47,17 @@ def shufflenet_v1(num_classes: int = 1000, groups: int = 3, width_mult: float = 
     official code quote the other widths with the FC layer (e.g. 2x, g = 3: 524 M).
     """
     check_choice("groups", groups, STAGE_CHANNELS)
-    check_choice("width_mult", width_mult, STEM_CHANNELS)
+    width_mult = check_choice("width_mult", width_mult, STEM_CHANNELS)
     check_rate("dropout", dropout)
-    stem_channels = make_divisible(STEM_CHANNELS[width_mult], groups)
-    stem = nn.Sequential(ConvBNAct(3, stem_channels, 3, stride=2),
+    stem_ch = make_divisible(STEM_CHANNELS[width_mult], groups)
+    stem = nn.Sequential(ConvBNAct(3, stem_ch, kernel_size=3, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))
-    stages, in_channels = [], stem_channels
+    blocks, in_ch = [], stem_ch
     for (name, units), width in zip(STAGES, STAGE_CHANNELS[groups], strict=True):
-        out_channels = make_divisible(width * width_mult, 4 * groups)
-        blocks = []
-        for i in range(units):
-            first_of_net = name == "stage2" and i == 0
-            blocks.append(ShuffleV1Unit(in_channels, out_channels, groups,
-                                        stride=2 if i == 0 else 1,
-                                        group_first_conv=not first_of_net))
-            in_channels = out_channels
-        stages.append(nn.Sequential(*blocks))
-    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout),
-                               nn.Linear(in_channels, num_classes))
-    return ImageClassifier(stem, nn.Sequential(*stages), nn.Identity(), classifier,
-                           min_input_size=32, name=f"shufflenet_v1(g={groups}, {width_mult}x)")
+        out_ch = make_divisible(width * width_mult, 4 * groups)
+        blocks += repeat_block(partial(ShuffleV1Unit, groups=groups), units, in_ch, out_ch, 2,
+                               group_first_conv=name != "stage2")  # dense: only 24 inputs
+        in_ch = out_ch
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout), nn.Linear(in_ch, num_classes))
+    return ImageClassifier(stem, group_stages(blocks), None, classifier, name="shufflenet_v1",
+                           default_resolution=224)

@@ -8,14 +8,14 @@ from torch import nn
 from .._checks import check_rate
 from ..blocks.conv import ConvBNAct
 from ..blocks.shuffle import ShuffleV2Unit
-from ._common import ImageClassifier
+from ._common import ImageClassifier, group_stages, repeat_block
 from ._registry import register_model
 
 # ShuffleNet V2 paper, Table 5. Conv1: 3x3, 24 channels, stride 2, then 3x3 max-pool stride 2.
 STEM_CHANNELS = 24
 # (stage, units): the first unit of each stage is the down-sampling unit (Fig. 3(d)).
 STAGES = [("stage2", 1 + 3), ("stage3", 1 + 7), ("stage4", 1 + 3)]
-# Output channels of stage2, stage3, stage4 and conv5 (1x1) for each width.
+# Output channels of stage2, stage3, stage4 and of conv5, the 1x1 head conv, for each width.
 WIDTHS = {
     0.5: (48, 96, 192, 1024),
     1.0: (116, 232, 464, 1024),
@@ -26,20 +26,18 @@ WIDTHS = {
 
 def _shufflenet_v2(width: float, num_classes: int, dropout: float) -> ImageClassifier:
     check_rate("dropout", dropout)
-    *stage_channels, conv5_channels = WIDTHS[width]
-    stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, 3, stride=2),
+    *stage_channels, head_ch = WIDTHS[width]
+    stem = nn.Sequential(ConvBNAct(3, STEM_CHANNELS, kernel_size=3, stride=2),
                          nn.MaxPool2d(3, stride=2, padding=1))
-    stages, in_channels = [], STEM_CHANNELS
-    for (_, units), out_channels in zip(STAGES, stage_channels, strict=True):
-        blocks = [ShuffleV2Unit(in_channels, out_channels, stride=2)]
-        blocks += [ShuffleV2Unit(out_channels, out_channels) for _ in range(units - 1)]
-        stages.append(nn.Sequential(*blocks))
-        in_channels = out_channels
-    head = ConvBNAct(in_channels, conv5_channels, 1)
-    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout),
-                               nn.Linear(conv5_channels, num_classes))
-    return ImageClassifier(stem, nn.Sequential(*stages), head, classifier, min_input_size=32,
-                           name=f"shufflenet_v2_x{width:.1f}".replace(".", "_"))
+    blocks, in_ch = [], STEM_CHANNELS
+    for (_, units), out_ch in zip(STAGES, stage_channels, strict=True):
+        blocks += repeat_block(ShuffleV2Unit, units, in_ch, out_ch, 2)
+        in_ch = out_ch
+    head = ConvBNAct(in_ch, head_ch, kernel_size=1)
+    classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout), nn.Linear(head_ch, num_classes))
+    return ImageClassifier(stem, group_stages(blocks), head, classifier,
+                           name=f"shufflenet_v2_x{width:.1f}".replace(".", "_"),
+                           default_resolution=224)
 
 
 @register_model
