@@ -7,6 +7,7 @@ import sys
 
 from . import models
 from ._checks import check_positive_int
+from .classroom import cli as classroom_cli
 
 
 def _resolution(model, requested: int | None) -> int:
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rounds", type=_positive, default=10)
     c.add_argument("--plot", metavar="FILE", help="also save MACs vs latency as a PNG")
     c.set_defaults(func=cmd_compare)
+    classroom_cli.add_parser(sub)
     return parser
 
 
