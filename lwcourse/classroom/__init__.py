@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from .drill import Drill, count_by_topic, drill, topics
+from .interview import Drill, count_by_topic, drill, topics
 from .notebook_text import Question, collect_questions, course_notebooks
 from .site import build_site, check_links
 from .student import make_student_copies

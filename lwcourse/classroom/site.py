@@ -21,10 +21,11 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .drill import markdown_to_html
+from .interview import markdown_to_html
 from .notebook_text import DETAILS, DRILL_NOTEBOOK, collect_questions, course_notebooks
 from .outdir import prepare_out_dir
 
@@ -318,38 +319,45 @@ def build_site(root: str | Path, out_dir: str | Path) -> SiteReport:
     return builder.report
 
 
+class _Attributes(HTMLParser):
+    """The link targets (``href``, ``src``) and anchors (``id``, ``name``) of one page."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is not None and name in ("href", "src"):
+                self.links.append(value)
+            elif value is not None and name in ("id", "name"):
+                self.ids.add(value)
+
+
 def check_links(site: str | Path) -> tuple[int, list[str]]:
-    """Every internal link (``a href``, ``img/script src``, ``link href``) of every page: count
+    """Every internal link and resource (``href`` and ``src`` attributes) of every page: count
     them and list those whose file or ``#anchor`` does not exist."""
-    from bs4 import BeautifulSoup
-
     site = Path(site).resolve()
-    anchors: dict[Path, set[str]] = {}
-
-    def ids(page: Path) -> set[str]:
-        if page not in anchors:
-            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-            anchors[page] = {t.get("id") or t.get("name") for t in soup.find_all(True)
-                             if t.get("id") or t.get("name")}
-        return anchors[page]
-
+    pages = {page: _Attributes(page.read_text(encoding="utf-8"))
+             for page in sorted(site.rglob("*.html"))}
     count, broken = 0, []
-    for page in sorted(site.rglob("*.html")):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        for tag, attr in (("a", "href"), ("img", "src"), ("script", "src"), ("link", "href")):
-            for element in soup.find_all(tag, **{attr: True}):
-                url = element[attr]
-                if EXTERNAL.match(url):
-                    continue
-                count += 1
-                parts = urlsplit(url)
-                target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-                where = f"{page.relative_to(site)}: {url}"
-                if not target.is_file():
-                    broken.append(f"{where} (no such file)")
-                elif parts.fragment and target.suffix == ".html" and not \
-                        {parts.fragment, unquote(parts.fragment)} & ids(target):
-                    broken.append(f"{where} (no such anchor)")
+    for page, attributes in pages.items():
+        for url in attributes.links:
+            if EXTERNAL.match(url):
+                continue
+            count += 1
+            parts = urlsplit(url)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            where = f"{page.relative_to(site)}: {url}"
+            if site not in target.parents:
+                broken.append(f"{where} (outside the site)")
+            elif not target.is_file():
+                broken.append(f"{where} (no such file)")
+            elif parts.fragment and target.suffix == ".html" and not \
+                    {parts.fragment, unquote(parts.fragment)} & pages[target].ids:
+                broken.append(f"{where} (no such anchor)")
     return count, broken
 
 

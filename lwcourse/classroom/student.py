@@ -16,6 +16,7 @@ from .notebook_text import DETAILS, course_notebooks, exercise_cells, is_answer
 from .outdir import prepare_out_dir
 
 ANSWER_PLACEHOLDER = "*Your answer:*"
+HINT_LINE = re.compile(r"^[ \t]*#\s*hint\b.*(?:\n|$)", re.IGNORECASE | re.MULTILINE)
 HINT_COMMENT = re.compile(r"[ \t]*#\s*hint\b.*$", re.IGNORECASE | re.MULTILINE)
 HINT_SENTENCE = re.compile(r"\s*\bHint:.*?[.!?](?=\s|$)", re.IGNORECASE | re.DOTALL)
 SOLUTIONS_POINTER = "lwcourse/solutions"
@@ -48,7 +49,7 @@ def remove_hints(source: str, cell_type: str) -> str:
     """Strip solution hints from an exercise cell: ``# hint`` comments in code; "Hint: ..."
     sentences and pointers to the reference solutions in markdown."""
     if cell_type == "code":
-        return HINT_COMMENT.sub("", source)
+        return HINT_COMMENT.sub("", HINT_LINE.sub("", source))
     return _drop_solution_pointers(HINT_SENTENCE.sub("", source))
 
 
