@@ -14,20 +14,24 @@ from .outdir import OutDirError
 EXTRA_HINT = 'the classroom commands need nbformat and nbconvert: pip install -e ".[classroom]"'
 
 
-def _fail(command: str, message: str) -> int:
+def _run(command: str, build, *args):
+    """``(build(*args), 0)``, or ``(None, 2)`` after printing a user error (no traceback)."""
+    try:
+        return build(*args), 0
+    except (FileNotFoundError, OutDirError) as exc:
+        message = str(exc)
+    except ImportError as exc:
+        message = f"{exc}; {EXTRA_HINT}"
     print(f"lwcourse {command}: error: {message}", file=sys.stderr)
-    return 2
+    return None, 2
 
 
 def cmd_student_copies(args) -> int:
     from .student import make_student_copies
 
-    try:
-        written = make_student_copies(args.notebooks, args.out)
-    except (FileNotFoundError, OutDirError) as exc:
-        return _fail("student-copies", str(exc))
-    except ImportError as exc:
-        return _fail("student-copies", f"{exc}; {EXTRA_HINT}")
+    written, status = _run("student-copies", make_student_copies, args.notebooks, args.out)
+    if written is None:
+        return status
     notebooks = [p for p in written if p.suffix == ".ipynb"]
     print(f"{len(notebooks)} student notebooks and {len(written) - len(notebooks)} figures "
           f"written to {args.out}")
@@ -37,12 +41,9 @@ def cmd_student_copies(args) -> int:
 def cmd_site(args) -> int:
     from .site import build_site, check_links
 
-    try:
-        report = build_site(args.root, args.out)
-    except (FileNotFoundError, OutDirError) as exc:
-        return _fail("site", str(exc))
-    except ImportError as exc:
-        return _fail("site", f"{exc}; {EXTRA_HINT}")
+    report, status = _run("site", build_site, args.root, args.out)
+    if report is None:
+        return status
     links, broken = check_links(report.out)
     print(f"{len(report.pages)} pages written to {args.out}; open {Path(args.out) / 'index.html'}")
     if broken:
