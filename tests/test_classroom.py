@@ -26,7 +26,8 @@ SYNTHETIC = [
     ("markdown", "## 9. Interview questions\n\nAnswer before you open.\n\n"
                  "**1. Why $K^2$?**\n<details><summary>Answer</summary>\n\nBecause *area*.\n\n"
                  "Second paragraph.\n</details>\n\n**Q2. Two\nlines?**\n<details>"
-                 "<summary>Answer</summary>Yes.</details>\n\n"
+                 "<summary>Answer</summary>Yes.</details>\n\n### 3. As a heading?\n"
+                 "<details><summary>Answer</summary>Fine.</details>\n\n"
                  "<details><summary>More reading</summary>keep me</details>"),
     ("markdown", "## 10. Exercises\n\nThe checks use the profiler; reference solutions are in "
                  "`lwcourse/solutions/nb07.py` (try first!). Write `f`. Hint: use "
@@ -63,10 +64,11 @@ def synthetic(tmp_path_factory):
 
 def test_questions_are_parsed_with_their_answer_and_section(synthetic):
     qs = notebook_text.notebook_questions(synthetic)
-    assert [q.question for q in qs] == ["Why $K^2$?", "Two\nlines?"]
+    assert [q.question for q in qs] == ["Why $K^2$?", "Two\nlines?", "As a heading?"]
     assert qs[0].answer == "Because *area*.\n\nSecond paragraph." and qs[1].answer == "Yes."
+    assert qs[2].section == "3. As a heading?" and qs[0].section == "9. Interview questions"
     assert {q.topic for q in qs} == {"07 · A test notebook"}
-    assert [q.number for q in qs] == [1, 2]
+    assert [q.number for q in qs] == [1, 2, 3]
     assert qs[0].link == "07_test.ipynb#9.-Interview-questions"
     assert notebook_text.heading_id("6.2 Width `s`× (x)") == "6.2-Width-s%C3%97-(x)"
 

@@ -124,9 +124,12 @@ class Question:
 
 
 def _question_text(before: str) -> str:
-    """The question is the last paragraph before its answer block, without heading or numbering."""
-    text = HEADING.sub("", before).strip()
-    paragraph = re.split(r"\n\s*\n", text)[-1].strip()
+    """The question is the last paragraph before its answer block (or the heading right above
+    it), without bold markers or its number."""
+    paragraph = re.split(r"\n\s*\n", before.strip())[-1].strip()
+    lines = paragraph.splitlines()
+    heading = HEADING.fullmatch(lines[-1]) if lines else None
+    paragraph = heading.group(2) if heading else HEADING.sub("", paragraph).strip()
     bold = re.fullmatch(r"\*\*(.+)\*\*", paragraph, re.DOTALL)
     if bold:
         paragraph = bold.group(1).strip()
