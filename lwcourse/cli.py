@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import models
 from ._checks import check_positive_int
+from .classroom import cli as classroom_cli
 
 
 class UsageError(Exception):
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rounds", type=_positive, default=10)
     c.add_argument("--plot", metavar="FILE", help="also save MACs vs latency as a PNG")
     c.set_defaults(func=cmd_compare, parser=c)
+    classroom_cli.add_parser(sub)
     return parser
 
 
