@@ -53,3 +53,16 @@ def test_a_bad_option_shows_no_traceback():
     run = subprocess.run([sys.executable, str(SCRIPT), "--batches", "0"], capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 2 and "Traceback" not in run.stderr and "--batches" in run.stderr
+
+
+def test_page_fault_script_prints_a_row_and_rejects_unknown_models(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "page_faults_vs_reference", SCRIPT.parent / "page_faults_vs_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--models", "shufflenet_v2_x0_5", "--resolution", "64",
+                        "--rounds", "2"]) == 0
+    assert "shufflenet_v2_x0_5" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        module.main(["--models", "shufflenet_v1"])
+    assert exit_.value.code == 2
