@@ -632,6 +632,14 @@ class Attribution:
         return [t for t in (*OP_TYPES, OUTSIDE_OPS) if t in present]
 
     @property
+    def unmatched(self) -> dict[str, tuple[int, int]]:
+        """Op types whose ops per forward differ between the cost profiler and torch.profiler
+        (``{type: (counted, timed)}``); empty when every counted op was timed."""
+        return {t: (self.calls_counted.get(t, 0), self.calls_measured.get(t, 0))
+                for t in OP_TYPES[:-1]
+                if self.calls_counted.get(t, 0) != self.calls_measured.get(t, 0)}
+
+    @property
     def total_ms(self) -> float:
         return sum(self.time_ms.values())
 
@@ -656,6 +664,8 @@ class Attribution:
                      f"{sum(self.macs.values()) / 1e6:>6.1f}M "
                      f"{sum(self.memory_access.values()) / 1e6:>11.1f}M {'':>7} "
                      f"{self.total_ms:>13.3f}")
+        for t, (counted, timed) in self.unmatched.items():
+            lines.append(f"note: {t}: {counted} ops counted, {timed} timed per forward")
         return "\n".join(lines)
 
     def plot(self, ax=None, title: str = ""):
