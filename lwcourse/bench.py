@@ -344,7 +344,7 @@ def _split_entry(name: str, entry) -> tuple[Model, object]:
 
 
 def compare(models: Mapping[str, object], input_size=(1, 3, 224, 224), *, threads: int = 1,
-            time_budget_s: float = 10.0, rounds: int | None = None, min_rounds: int = 5,
+            time_budget_s: float = 5.0, rounds: int | None = None, min_rounds: int = 5,
             max_rounds: int = 200, baseline: str | None = None, warmup: int | None = None,
             min_round_ms: float = 5.0, seed: int = 0) -> Comparison:
     """Time several models in interleaved rounds (A, B, A', then B, A', A, ...: who goes first
