@@ -243,9 +243,6 @@ def latency(model: Model, x_or_input_size=(1, 3, 224, 224), *, threads: int = 1,
 
 # --- compare ----------------------------------------------------------------------------------
 
-_VERDICTS = ("faster", "slower", "within noise")
-
-
 @dataclass
 class Comparison:
     """Latencies of several models timed in interleaved rounds, their ratios to a baseline and
