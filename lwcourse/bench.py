@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import numbers
 import os
 import platform
 import re
@@ -79,10 +80,11 @@ def _make_input(x_or_size, generator: torch.Generator | None = None) -> torch.Te
     if isinstance(x_or_size, torch.Tensor):
         return x_or_size
     if (not isinstance(x_or_size, tuple | list) or not x_or_size
-            or any(isinstance(d, bool) or not isinstance(d, int) or d <= 0 for d in x_or_size)):
+            or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0
+                   for d in x_or_size)):
         raise ValueError(f"input must be a tensor or a non-empty tuple of positive ints such "
                          f"as (1, 3, 224, 224), got {x_or_size!r}")
-    return torch.randn(*x_or_size, generator=generator)
+    return torch.randn(*map(int, x_or_size), generator=generator)
 
 
 # --- machine and threads ----------------------------------------------------------------------

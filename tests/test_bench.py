@@ -96,6 +96,13 @@ def test_latency_rejects_bad_input_sizes(size):
         bench.latency(nn.Identity(), size)
 
 
+def test_latency_accepts_numpy_ints_in_the_input_size():
+    import numpy as np
+
+    t = bench.latency(nn.Identity(), (np.int64(1), 3), min_runs=1, min_time_s=0.001)
+    assert t.input_size == (1, 3)
+
+
 def _sleeper(calls, name, seconds=0.001):
     def run(x):
         calls.append(name)
