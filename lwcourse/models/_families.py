@@ -6,6 +6,7 @@ from . import mnasnet  # noqa: F401
 from . import mobilenet_v1  # noqa: F401
 from . import mobilenet_v2  # noqa: F401
 from . import mobilenet_v3  # noqa: F401
+from . import mobilenext  # noqa: F401
 from . import resnext  # noqa: F401
 from . import shufflenet_v1  # noqa: F401
 from . import shufflenet_v2  # noqa: F401
