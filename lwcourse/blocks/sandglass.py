@@ -47,11 +47,11 @@ class SandglassBlock(nn.Module):
             raise ValueError("stride=2 needs last_depthwise=True: the last depthwise conv "
                              "carries the stride")
         k = kernel_size
-        self.depthwise1 = (ConvBNAct(in_channels, in_channels, k, groups=in_channels,
+        self.depthwise1 = (ConvBNAct(in_channels, in_channels, kernel_size=k, groups=in_channels,
                                      activation=activation) if first_depthwise else None)
-        self.reduce = ConvBNAct(in_channels, reduced, 1, activation=None)
-        self.expand = ConvBNAct(reduced, out_channels, 1, activation=activation)
-        self.depthwise2 = (ConvBNAct(out_channels, out_channels, k, stride=stride,
+        self.reduce = ConvBNAct(in_channels, reduced, kernel_size=1, activation=None)
+        self.expand = ConvBNAct(reduced, out_channels, kernel_size=1, activation=activation)
+        self.depthwise2 = (ConvBNAct(out_channels, out_channels, kernel_size=k, stride=stride,
                                      groups=out_channels, activation=None)
                            if last_depthwise else None)
         self.use_residual = stride == 1 and in_channels == out_channels

@@ -62,7 +62,7 @@ def mobilenext(num_classes: int = 1000, width_mult: float = 1.0,
     check_positive("width_mult", width_mult)
     check_rate("dropout", dropout)
     in_ch = make_divisible(STEM_CHANNELS * width_mult)
-    stem = ConvBNAct(3, in_ch, 3, stride=2, activation="relu6")
+    stem = ConvBNAct(3, in_ch, kernel_size=3, stride=2, activation="relu6")
     stages = []
     for t, c, n, s in MOBILENEXT:
         out_ch = 1280 if c == 1280 and width_mult < 1 else make_divisible(c * width_mult)
