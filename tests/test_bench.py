@@ -262,3 +262,23 @@ def test_attribute_rejects_bad_arguments():
         bench.attribute(lambda x: x, (1, 3))
     with pytest.raises(ValueError, match="runs"):
         bench.attribute(nn.Identity(), (1, 3), runs=0)
+
+
+def test_comparison_and_attribution_plot_their_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    base = [10.0, 10.2, 9.9, 10.1, 10.0]
+    ax = _comparison(base, [5.0, 5.1, 4.9, 5.0, 5.2], base).plot()
+    assert [p.get_height() for p in ax.patches] == [10.0, 5.0, 10.0]  # A, B, A/A copy
+    attribution = bench.Attribution({"conv 1x1": 3, "activation": 0},
+                                    {"conv 1x1": 1, "activation": 1},
+                                    {"conv 1x1": 1.0, "activation": 3.0},
+                                    {"conv 1x1": 1, "activation": 1},
+                                    {"conv 1x1": 1, "activation": 1}, threads=1, runs=1)
+    ax = attribution.plot()
+    heights = sorted(round(p.get_height(), 2) for p in ax.patches)
+    assert heights == [0.0, 0.25, 0.5, 0.5, 0.75, 1.0]
+    plt.close("all")
