@@ -11,7 +11,6 @@ from ._setup import setup
 
 __version__ = "0.1.0"
 _SUBMODULES = ("blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
-_SUBMODULES = ("blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
                "connectivity", "guidelines", "cli", "execute", "memory")
 __all__ = ["setup", "__version__", *_SUBMODULES]
 

@@ -41,7 +41,7 @@ def test_mobilenext_registered_and_costed():
     p = profile(create("mobilenext"), (1, 3, 224, 224))
     assert p.params == 3_535_416
     assert p.macs == 311_342_592
-    assert p.module_outputs["stages"] == (1, 1280, 7, 7)
+    assert p.module_outputs["stages.7.0"] == (1, 1280, 7, 7)
 
 
 def test_mobilenext_rules():

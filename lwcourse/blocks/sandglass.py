@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_positive_int
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 
 
 class SandglassBlock(nn.Module):
@@ -59,10 +59,7 @@ class SandglassBlock(nn.Module):
         self.reduced_channels = reduced
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = x if self.depthwise1 is None else self.depthwise1(x)
-        out = self.expand(self.reduce(out))
-        if self.depthwise2 is not None:
-            out = self.depthwise2(out)
+        out = chain(x, self.depthwise1, self.reduce, self.expand, self.depthwise2)
         if self.use_residual:
             out += x  # the shortcut joins the wide tensors
         return out
