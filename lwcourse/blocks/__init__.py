@@ -7,6 +7,7 @@ from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_act
 from .ghost import GhostBottleneck, GhostModule
 from .mbconv import DropPath, InvertedResidual, MBConv
 from .resnext import ResNeXtBottleneck
+from .sandglass import SandglassBlock
 from .se import SqueezeExcitation
 from .shuffle import ChannelShuffle, ShuffleV1Unit, ShuffleV2Unit, channel_shuffle
 
@@ -15,6 +16,7 @@ __all__ = [
     "GhostBottleneck",
     "GhostModule",
     "ResNeXtBottleneck",
+    "SandglassBlock",
     "ShuffleV1Unit",
     "ShuffleV2Unit",
     "channel_shuffle",

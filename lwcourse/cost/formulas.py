@@ -211,3 +211,61 @@ def compound_scaling_flops_factor(phi: float, alpha: float = 1.2, beta: float = 
     resolution; EfficientNet keeps ``alpha beta^2 gamma^2 ~ 2``, so about ``2^phi``."""
     d, w, r = compound_scaling_factors(phi, alpha, beta, gamma)
     return d * w * w * r * r
+
+
+def inverted_residual_memory_access(h_in: int, w_in: int, c_in: int, c_out: int, t: int,
+                                    k: int = 3, stride: int = 1, fold_bn: bool = False) -> int:
+    """Elements read + written by ``lwcourse.blocks.InvertedResidual`` (conv-BN-ReLU6 expand,
+    depthwise, linear conv-BN project, shortcut add when ``stride == 1`` and ``c_in == c_out``),
+    unfused. Each conv reads input + weights and writes its output; each BN reads its input and
+    4 per-channel vectors and writes its output; the in-place ReLU6 reads and writes its map;
+    the add reads two maps and writes one. With ``fold_bn`` every BN disappears into its conv,
+    which reads one bias vector instead."""
+    _ints(h_in=h_in, w_in=w_in, c_in=c_in, c_out=c_out, t=t, k=k, stride=stride)
+    hidden = t * c_in
+    h, w = conv2d_output_size(h_in, k, stride), conv2d_output_size(w_in, k, stride)
+
+    def conv_bn(c1, c2, kk, hi, wi, ho, wo, groups=1, relu=True):
+        conv = conv2d_memory_access(c1, c2, kk, hi, wi, ho, wo, groups=groups, bias=fold_bn)
+        bn = 0 if fold_bn else 2 * ho * wo * c2 + 4 * c2
+        return conv + bn + (2 * ho * wo * c2 if relu else 0)
+
+    expand = conv_bn(c_in, hidden, 1, h_in, w_in, h_in, w_in) if t != 1 else 0
+    depthwise = conv_bn(hidden, hidden, k, h_in, w_in, h, w, groups=hidden)
+    project = conv_bn(hidden, c_out, 1, h, w, h, w, relu=False)
+    add = 3 * h * w * c_out if stride == 1 and c_in == c_out else 0
+    return expand + depthwise + project + add
+
+
+def sandglass_params(c_in: int, c_out: int, reduced: int, k: int = 3,
+                     first_depthwise: bool = True, last_depthwise: bool = True,
+                     bn: bool = True) -> int:
+    """MobileNeXt's sandglass block: depthwise ``k^2 c_in``, reduce ``c_in r``, expand
+    ``r c_out``, depthwise ``k^2 c_out``, plus BN's gamma and beta (2 per channel) when ``bn``."""
+    _ints(c_in=c_in, c_out=c_out, reduced=reduced, k=k)
+    convs = c_in * reduced + reduced * c_out
+    norms = reduced + c_out
+    if first_depthwise:
+        convs, norms = convs + k * k * c_in, norms + c_in
+    if last_depthwise:
+        convs, norms = convs + k * k * c_out, norms + c_out
+    return convs + (2 * norms if bn else 0)
+
+
+def sandglass_macs(h_in: int, w_in: int, c_in: int, c_out: int, reduced: int, k: int = 3,
+                   stride: int = 1, first_depthwise: bool = True,
+                   last_depthwise: bool = True) -> int:
+    """Depthwise ``k x k`` on ``c_in``, 1x1 ``c_in -> r`` and ``r -> c_out`` at the input
+    resolution, then depthwise ``k x k`` on ``c_out`` carrying the stride:
+    ``h_in w_in (k^2 c_in + r (c_in + c_out)) + h w k^2 c_out``. At stride 1 with
+    ``c_in = c_out = C`` and ``r = C / t``: ``h w C (2 k^2 + 2 C / t)`` (Zhou et al. 2020)."""
+    _ints(h_in=h_in, w_in=w_in, c_in=c_in, c_out=c_out, reduced=reduced, k=k, stride=stride)
+    if stride != 1 and not last_depthwise:
+        raise ValueError("stride > 1 needs last_depthwise=True (the last depthwise conv "
+                         "carries the stride)")
+    h, w = conv2d_output_size(h_in, k, stride), conv2d_output_size(w_in, k, stride)
+    pointwise = conv2d_macs(c_in, reduced, 1, h_in, w_in) + conv2d_macs(reduced, c_out, 1,
+                                                                        h_in, w_in)
+    first = conv2d_macs(c_in, c_in, k, h_in, w_in, groups=c_in) if first_depthwise else 0
+    last = conv2d_macs(c_out, c_out, k, h, w, groups=c_out) if last_depthwise else 0
+    return first + pointwise + last

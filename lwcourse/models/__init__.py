@@ -16,6 +16,7 @@ from . import (  # noqa: F401 (imported to register)
     mobilenet_v1,
     mobilenet_v2,
     mobilenet_v3,
+    mobilenext,
     resnext,
     shufflenet_v1,
     shufflenet_v2,
