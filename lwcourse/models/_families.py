@@ -9,3 +9,4 @@ from . import mobilenet_v3  # noqa: F401
 from . import resnext  # noqa: F401
 from . import shufflenet_v1  # noqa: F401
 from . import shufflenet_v2  # noqa: F401
+from . import mobilenet_v2_attention  # noqa: F401
