@@ -36,7 +36,8 @@ def n_params(model):
 
 @pytest.mark.parametrize("channels, k", [(16, 3), (96, 1), (160, 3), (320, 5)])
 def test_eca_block_equals_official(channels, k):
-    ref, ours = eca_official.eca_layer(channels, k), EfficientChannelAttention(channels, kernel_size=k)
+    ref = eca_official.eca_layer(channels, k)
+    ours = EfficientChannelAttention(channels, kernel_size=k)
     assert n_params(ours) == n_params(ref) == k
     with torch.no_grad():
         ref.conv.weight.normal_()
@@ -47,7 +48,8 @@ def test_eca_block_equals_official(channels, k):
 
 @pytest.mark.parametrize("channels, h, w", [(96, 14, 10), (32, 7, 7), (960, 7, 7)])
 def test_coordinate_attention_equals_official(channels, h, w):
-    for ref in (ca_official.CoordAtt(channels, channels), ca_official.CoordAttMBV2(channels, channels)):
+    for official in (ca_official.CoordAtt, ca_official.CoordAttMBV2):
+        ref = official(channels, channels)
         ours = CoordinateAttention(channels)
         assert n_params(ours) == n_params(ref)
         randomize_(ref, input_size=(4, channels, h, w))
