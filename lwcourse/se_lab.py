@@ -19,6 +19,7 @@ from .blocks.attention import insert_attention
 from .blocks.conv import ACTIVATIONS, ConvBNAct, make_divisible
 from .blocks.mbconv import InvertedResidual
 from .blocks.se import SqueezeExcitation
+from .blocks.shuffle import ShuffleV2Unit
 
 PLACEMENTS = ("depthwise", "project", "none")
 
@@ -69,6 +70,19 @@ def with_se_rule(model: nn.Module, reduction: int = 4, placement: str = "depthwi
                                                                             divisor)
         insert_attention(block, SqueezeExcitation(width, max(1, squeeze), activation, gate),
                          after=placement)
+    return model
+
+
+def shufflenet_v2_with_se(model: nn.Module, reduction: int = 4) -> nn.Module:
+    """A copy of a ShuffleNetV2 with an SE block (squeeze ``branch // reduction``, ReLU, sigmoid)
+    at the end of every unit's convolution branch, before the concat and shuffle, as in the
+    ShuffleNetV2 paper's "with SE" variants (Appendix Fig. 2)."""
+    check_positive_int("reduction", reduction)
+    model = copy.deepcopy(model)
+    for unit in model.modules():
+        if isinstance(unit, ShuffleV2Unit):
+            branch = unit.out_channels // 2
+            unit.branch2.append(SqueezeExcitation(branch, max(1, branch // reduction)))
     return model
 
 
