@@ -24,8 +24,10 @@ from ._registry import register_model
 from .mobilenet_v2 import MOBILENET_V2, mobilenet_v2
 
 
-def _with_attention(model: ImageClassifier, name: str, make, after: str) -> ImageClassifier:
-    """Insert ``make(block, table_row)`` (None: no attention) into every block of ``model``."""
+def _with_attention(name: str, make, after: str, **kwargs) -> ImageClassifier:
+    """``mobilenet_v2(**kwargs)`` with ``make(block, table_row)`` (None: no attention) inserted
+    into every block."""
+    model = mobilenet_v2(**kwargs)
     for row, stage in zip(MOBILENET_V2, model.stages, strict=True):
         for block in stage:
             attention = make(block, row)
@@ -43,8 +45,8 @@ def mobilenet_v2_ca(num_classes: int = 1000, width_mult: float = 1.0,
         if block.expand is None:  # the t = 1 block has none in the authors' code
             return None
         return CoordinateAttention(block.expanded_channels)
-    return _with_attention(mobilenet_v2(num_classes, width_mult, dropout), "mobilenet_v2_ca",
-                           make, "depthwise")
+    return _with_attention("mobilenet_v2_ca", make, "depthwise", num_classes=num_classes,
+                           width_mult=width_mult, dropout=dropout)
 
 
 @register_model
@@ -54,8 +56,8 @@ def mobilenet_v2_eca(num_classes: int = 1000, width_mult: float = 1.0,
     else 3, on the block's output."""
     def make(block, row):
         return EfficientChannelAttention(block.out_channels, kernel_size=1 if row[1] <= 96 else 3)
-    return _with_attention(mobilenet_v2(num_classes, width_mult, dropout), "mobilenet_v2_eca",
-                           make, "project")
+    return _with_attention("mobilenet_v2_eca", make, "project", num_classes=num_classes,
+                           width_mult=width_mult, dropout=dropout)
 
 
 @register_model
@@ -67,6 +69,6 @@ def mobilenet_v2_se(num_classes: int = 1000, width_mult: float = 1.0,
         if block.expand is None:
             return None
         return SqueezeExcitation(block.expanded_channels, block.in_channels // 4)
-    return _with_attention(mobilenet_v2(num_classes, width_mult, dropout), "mobilenet_v2_se",
-                           make, "depthwise")
+    return _with_attention("mobilenet_v2_se", make, "depthwise", num_classes=num_classes,
+                           width_mult=width_mult, dropout=dropout)
 
