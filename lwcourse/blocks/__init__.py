@@ -3,6 +3,12 @@
 Each block reads like the figure in its paper; the docstrings name paper and figure.
 """
 
+from .attention import (
+    CoordinateAttention,
+    EfficientChannelAttention,
+    eca_kernel_size,
+    insert_attention,
+)
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
 from .mbconv import DropPath, InvertedResidual, MBConv
@@ -12,6 +18,10 @@ from .se import SqueezeExcitation
 from .shuffle import ChannelShuffle, ShuffleV1Unit, ShuffleV2Unit, channel_shuffle
 
 __all__ = [
+    "CoordinateAttention",
+    "EfficientChannelAttention",
+    "eca_kernel_size",
+    "insert_attention",
     "ChannelShuffle",
     "GhostBottleneck",
     "GhostModule",

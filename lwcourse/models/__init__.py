@@ -15,6 +15,7 @@ from . import (  # noqa: F401 (imported to register)
     mnasnet,
     mobilenet_v1,
     mobilenet_v2,
+    mobilenet_v2_attention,
     mobilenet_v3,
     mobilenext,
     resnext,
