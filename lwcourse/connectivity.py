@@ -66,6 +66,25 @@ def permutation_mask(perm: Sequence[int]) -> torch.Tensor:
     return mask
 
 
+def shuffle_permutation(channels: int, groups: int) -> list[int]:
+    """The channel shuffle as an index: ``channel_shuffle(x, groups) == x[:, perm]``, with
+    ``perm[i * groups + k] = k * channels / groups + i`` (group ``k``, position ``i``)."""
+    check_positive_int("channels", channels)
+    check_positive_int("groups", groups)
+    check_divides("groups", groups, "channels", channels)
+    per_group = channels // groups
+    return [k * per_group + i for i in range(per_group) for k in range(groups)]
+
+
+def inverse_permutation(perm: Sequence[int]) -> list[int]:
+    """``inv`` with ``x[:, perm][:, inv] == x``: where each channel went."""
+    permutation_mask(perm)  # validates
+    inv = [0] * len(perm)
+    for position, channel in enumerate(perm):
+        inv[int(channel)] = position
+    return inv
+
+
 def chain(*masks: torch.Tensor) -> torch.Tensor:
     """Connectivity of layers applied in the given order (first layer first): the boolean
     product ``M_n ... M_2 M_1``."""

@@ -94,3 +94,18 @@ def test_reached_groups_and_drawing():
     assert len(ax.lines) == 3 * 4 + 6 + 3 * 4  # one line per dependence
     assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "GConv", "shuffle", "GConv"]
     plt.close(ax.figure)
+
+
+def test_shuffle_permutation_is_channel_shuffle_and_inverts():
+    from lwcourse.blocks import channel_shuffle
+    from lwcourse.connectivity import inverse_permutation, shuffle_permutation
+
+    x = torch.randn(2, 12, 3, 3)
+    perm = shuffle_permutation(12, 3)
+    assert torch.equal(channel_shuffle(x, 3), x[:, perm])
+    assert torch.equal(x[:, perm][:, inverse_permutation(perm)], x)
+    assert inverse_permutation(perm) == shuffle_permutation(12, 4)
+    with pytest.raises(ValueError, match="groups"):
+        shuffle_permutation(10, 3)
+    with pytest.raises(ValueError, match="permutation"):
+        inverse_permutation([0, 0, 1])
