@@ -85,6 +85,21 @@ def inverse_permutation(perm: Sequence[int]) -> list[int]:
     return inv
 
 
+def group_counts(perm: Sequence[int], groups: int) -> torch.Tensor:
+    """``N[a, b]``: how many channels go from group ``a`` of the layer before ``x[:, perm]`` to
+    group ``b`` of a ``groups``-grouped layer after it (both with ``len(perm) / groups``
+    channels per group). Two channel orders with equal counts differ only by a relabelling of
+    channels inside groups."""
+    permutation_mask(perm)  # validates
+    check_positive_int("groups", groups)
+    check_divides("groups", groups, "channels", len(perm))
+    size = len(perm) // groups
+    counts = torch.zeros(groups, groups, dtype=torch.long)
+    for position, channel in enumerate(perm):
+        counts[int(channel) // size, position // size] += 1
+    return counts
+
+
 def chain(*masks: torch.Tensor) -> torch.Tensor:
     """Connectivity of layers applied in the given order (first layer first): the boolean
     product ``M_n ... M_2 M_1``."""

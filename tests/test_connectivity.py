@@ -109,3 +109,14 @@ def test_shuffle_permutation_is_channel_shuffle_and_inverts():
         shuffle_permutation(10, 3)
     with pytest.raises(ValueError, match="permutation"):
         inverse_permutation([0, 0, 1])
+
+
+def test_group_counts():
+    from lwcourse.connectivity import group_counts, shuffle_permutation
+
+    assert torch.equal(group_counts(list(range(6)), 3), torch.diag(torch.tensor([2, 2, 2])))
+    assert torch.equal(group_counts(shuffle_permutation(12, 3), 3),
+                       torch.tensor([[2, 1, 1], [1, 2, 1], [1, 1, 2]]))  # C/g = 4 channels
+    assert int(group_counts(shuffle_permutation(18, 3), 3).min()) == 2  # C/g = 6: 2 each
+    with pytest.raises(ValueError, match="groups"):
+        group_counts([0, 1, 2], 2)

@@ -13,7 +13,7 @@ import torch
 from official.megvii_shufflenet_v1 import ShuffleV1Block
 
 from lwcourse.blocks import ShuffleV1Unit
-from lwcourse.connectivity import inverse_permutation, shuffle_permutation
+from lwcourse.connectivity import group_counts, inverse_permutation, shuffle_permutation
 from lwcourse.models import create
 from lwcourse.reference import assert_same_outputs, randomize_
 
@@ -94,15 +94,6 @@ def test_unit_equals_official_block(c_in, c_out, groups, stride, first):
     # branch only, ours to the concatenation, which is the same on a non-negative input
     x = torch.randn(2, c_in, 14, 14).relu()
     assert_same_outputs(unit, official, x, atol=1e-4)
-
-
-def group_counts(perm, groups):
-    """N[a, b]: how many channels of the first 1x1 conv's group a reach the second's group b."""
-    size = len(perm) // groups
-    counts = torch.zeros(groups, groups, dtype=torch.long)
-    for position, channel in enumerate(perm):
-        counts[channel // size, position // size] += 1
-    return counts
 
 
 @pytest.mark.parametrize(("mid", "groups"), [(136, 4), (96, 8)])
