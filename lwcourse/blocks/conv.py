@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import torch
 from torch import nn
 
 from .._checks import check_choice, check_divides, check_positive, check_positive_int
@@ -45,6 +46,33 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None,
     if rounded < round_limit * value:  # rounding down must not lose more than 10 %
         rounded += divisor
     return int(rounded)
+
+
+def _has_hooks(m: nn.Module) -> bool:
+    return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+                or m._backward_pre_hooks)
+
+
+def _steps(modules) -> Iterator[nn.Module]:
+    for m in modules:
+        if m is None or (isinstance(m, nn.Identity) and not _has_hooks(m)):
+            continue
+        if type(m).forward is nn.Sequential.forward and not _has_hooks(m):
+            yield from _steps(m)  # a plain container: step inside
+        else:
+            yield m
+
+
+def chain(x: torch.Tensor, *modules: nn.Module | None) -> torch.Tensor:
+    """Apply ``modules`` in order (``None`` and ``nn.Identity`` skipped), stepping into plain
+    ``nn.Sequential`` containers such as ``ConvBNAct`` (unless hooks are registered on them).
+    Same result as calling them nested, but each activation is freed as soon as the next
+    exists: a module call keeps its input alive until it returns, so ``stages(stem(x))`` would
+    hold the stem's output through every stage (a higher peak, and a different allocation
+    pattern than torchvision's flat ``features``: more page faults, slower)."""
+    for m in _steps(modules):
+        x = m(x)
+    return x
 
 
 class ConvBNAct(nn.Sequential):

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_positive, check_positive_int, check_rate
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 from .se import SqueezeExcitation
 
 
@@ -94,10 +94,7 @@ class InvertedResidual(nn.Module):
         self.expanded_channels = hidden
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.depthwise(x if self.expand is None else self.expand(x))
-        if self.se is not None:
-            out = self.se(out)
-        out = self.project(out)
+        out = chain(x, self.expand, self.depthwise, self.se, self.project)
         if self.use_residual:
             if self.drop_path is not None:
                 out = self.drop_path(out)

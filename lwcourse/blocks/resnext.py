@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_positive_int
-from .conv import ConvBNAct
+from .conv import ConvBNAct, chain
 
 
 class ResNeXtBottleneck(nn.Module):
@@ -35,6 +35,6 @@ class ResNeXtBottleneck(nn.Module):
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv3(self.conv2(self.conv1(x)))
+        out = chain(x, self.conv1, self.conv2, self.conv3)
         out += x if self.shortcut is None else self.shortcut(x)
         return self.act(out)

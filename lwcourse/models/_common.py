@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..blocks.conv import chain
+
 
 def check_input_size(x: torch.Tensor, min_size: int, model_name: str) -> None:
     """Raise a ValueError that names the model and its smallest input, instead of the cryptic
@@ -43,7 +45,7 @@ class ImageClassifier(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The feature map before pooling."""
         check_input_size(x, self.min_input_size, self.name)
-        return self.head(self.stages(self.stem(x)))
+        return chain(x, self.stem, self.stages, self.head)  # frees each activation early
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.forward_features(x)))
