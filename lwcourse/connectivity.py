@@ -83,6 +83,40 @@ def permutation_mask(perm: Sequence[int]) -> torch.Tensor:
     return mask
 
 
+def shuffle_permutation(channels: int, groups: int) -> list[int]:
+    """The channel shuffle as an index: ``channel_shuffle(x, groups) == x[:, perm]``, with
+    ``perm[i * groups + k] = k * channels / groups + i`` (group ``k``, position ``i``)."""
+    check_positive_int("channels", channels)
+    check_positive_int("groups", groups)
+    check_divides("groups", groups, "channels", channels)
+    per_group = channels // groups
+    return [k * per_group + i for i in range(per_group) for k in range(groups)]
+
+
+def inverse_permutation(perm: Sequence[int]) -> list[int]:
+    """``inv`` with ``x[:, perm][:, inv] == x``: where each channel went."""
+    permutation_mask(perm)  # validates
+    inv = [0] * len(perm)
+    for position, channel in enumerate(perm):
+        inv[int(channel)] = position
+    return inv
+
+
+def group_counts(perm: Sequence[int], groups: int) -> torch.Tensor:
+    """``N[a, b]``: how many channels go from group ``a`` of the layer before ``x[:, perm]`` to
+    group ``b`` of a ``groups``-grouped layer after it (both with ``len(perm) / groups``
+    channels per group). Two channel orders with equal counts differ only by a relabelling of
+    channels inside groups."""
+    permutation_mask(perm)  # validates
+    check_positive_int("groups", groups)
+    check_divides("groups", groups, "channels", len(perm))
+    size = len(perm) // groups
+    counts = torch.zeros(groups, groups, dtype=torch.long)
+    for position, channel in enumerate(perm):
+        counts[int(channel) // size, position // size] += 1
+    return counts
+
+
 def chain(*masks: torch.Tensor) -> torch.Tensor:
     """Connectivity of layers applied in the given order (first layer first): the boolean
     product ``M_n ... M_2 M_1``."""

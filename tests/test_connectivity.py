@@ -94,3 +94,29 @@ def test_reached_groups_and_drawing():
     assert len(ax.lines) == 3 * 4 + 6 + 3 * 4  # one line per dependence
     assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "GConv", "shuffle", "GConv"]
     plt.close(ax.figure)
+
+
+def test_shuffle_permutation_is_channel_shuffle_and_inverts():
+    from lwcourse.blocks import channel_shuffle
+    from lwcourse.connectivity import inverse_permutation, shuffle_permutation
+
+    x = torch.randn(2, 12, 3, 3)
+    perm = shuffle_permutation(12, 3)
+    assert torch.equal(channel_shuffle(x, 3), x[:, perm])
+    assert torch.equal(x[:, perm][:, inverse_permutation(perm)], x)
+    assert inverse_permutation(perm) == shuffle_permutation(12, 4)
+    with pytest.raises(ValueError, match="groups"):
+        shuffle_permutation(10, 3)
+    with pytest.raises(ValueError, match="permutation"):
+        inverse_permutation([0, 0, 1])
+
+
+def test_group_counts():
+    from lwcourse.connectivity import group_counts, shuffle_permutation
+
+    assert torch.equal(group_counts(list(range(6)), 3), torch.diag(torch.tensor([2, 2, 2])))
+    assert torch.equal(group_counts(shuffle_permutation(12, 3), 3),
+                       torch.tensor([[2, 1, 1], [1, 2, 1], [1, 1, 2]]))  # C/g = 4 channels
+    assert int(group_counts(shuffle_permutation(18, 3), 3).min()) == 2  # C/g = 6: 2 each
+    with pytest.raises(ValueError, match="groups"):
+        group_counts([0, 1, 2], 2)

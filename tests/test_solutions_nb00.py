@@ -1,27 +1,46 @@
 """Notebook 00's exercises: each reference solution passes its check; typical mistakes fail."""
 
 import pytest
+import torch
 
-from lwcourse.cost import formulas as f
 from lwcourse.solutions import nb00
 
 
-def test_conv_macs_solution_passes_and_agrees_with_formulas():
-    nb00.check_conv_macs(nb00.solve_conv_macs)
-    # same-padding, stride 1: the library formula uses the output size directly
-    assert nb00.solve_conv_macs(16, 32, 3, 10, 10, padding=1) == f.conv2d_macs(16, 32, 3, 10, 10)
+def test_fold_bn_solution_passes():
+    nb00.check_fold_bn(nb00.solve_fold_bn)
 
 
-def test_conv_macs_check_rejects_common_mistakes():
-    def ignores_groups(c_in, c_out, k, h_in, w_in, stride=1, padding=0, groups=1, batch=1):
-        return nb00.solve_conv_macs(c_in, c_out, k, h_in, w_in, stride, padding, 1, batch)
+def test_fold_bn_check_rejects_common_mistakes():
+    def forgets_eps(conv, bn):
+        eps, bn.eps = bn.eps, 0.0
+        try:
+            return nb00.solve_fold_bn(conv, bn)
+        finally:
+            bn.eps = eps
 
-    def uses_input_size(c_in, c_out, k, h_in, w_in, stride=1, padding=0, groups=1, batch=1):
-        return batch * h_in * w_in * c_out * (c_in // groups) * k * k
+    def forgets_mean(conv, bn):
+        saved = bn.running_mean.clone()
+        bn.running_mean.zero_()
+        try:
+            return nb00.solve_fold_bn(conv, bn)
+        finally:
+            bn.running_mean.copy_(saved)
 
-    for wrong in (ignores_groups, uses_input_size):
-        with pytest.raises(AssertionError, match="the profiler counts"):
-            nb00.check_conv_macs(wrong)
+    def in_place(conv, bn):  # right values, but rewrites the caller's conv
+        folded = nb00.solve_fold_bn(conv, bn)
+        conv.weight.data.copy_(folded.weight.data)
+        return folded
+
+    def keeps_both(conv, bn):  # not one conv
+        return torch.nn.Sequential(conv, bn)
+
+    for wrong in (forgets_eps, forgets_mean):
+        with pytest.raises(AssertionError, match="outputs differ"):
+            nb00.check_fold_bn(wrong)
+    with pytest.raises(AssertionError, match="was modified"):
+        nb00.check_fold_bn(in_place)
+    with pytest.raises(AssertionError, match="one nn.Conv2d"):
+        nb00.check_fold_bn(keeps_both)
 
 
 def test_conv_memory_access_solution_passes_and_rejects_a_missing_bias():
@@ -48,4 +67,5 @@ def test_pointwise_intensity_solution_passes_and_rejects_wrong_units():
 
 def test_checks_reject_non_numbers():
     with pytest.raises(AssertionError, match="return an int"):
-        nb00.check_conv_macs(lambda **kw: float(nb00.solve_conv_macs(**kw)))
+        nb00.check_conv_memory_access(
+            lambda *a, **kw: float(nb00.solve_conv_memory_access(*a, **kw)))

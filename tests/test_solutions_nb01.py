@@ -49,22 +49,48 @@ def test_separable_block_memory_access_rejects_wrong():
             nb01.check_separable_block_memory_access(wrong)
 
 
-def test_depthwise_intensity_reference_passes():
-    nb01.check_depthwise_intensity(nb01.solve_depthwise_intensity)
+def test_largest_alpha_expected_answers_follow_from_the_profiler():
+    for budget, resolution, alphas, want in nb01.LARGEST_ALPHA_CASES:
+        costs = {a: nb01._mobilenet_v1_macs(a, resolution) for a in alphas}  # the profiler
+        fitting = [a for a, macs in costs.items() if macs <= budget]
+        assert want == (max(fitting) if fitting else None)
 
 
-def test_depthwise_intensity_rejects_wrong():
-    with pytest.raises(AssertionError):  # the asymptote k^2 / 4 is not exact
-        nb01.check_depthwise_intensity(lambda c, k, h_in, w_in, stride=1: k * k / 4)
-    with pytest.raises(AssertionError):  # MACs instead of FLOPs
-        nb01.check_depthwise_intensity(
-            lambda c, k, h_in, w_in, stride=1: nb01.solve_depthwise_intensity(
-                c, k, h_in, w_in, stride) / 2)
+def test_merge_separable_reference_passes():
+    nb01.check_merge_separable(nb01.solve_merge_separable)
+
+
+def test_merge_separable_rejects_wrong():
+    import torch
+    from torch import nn
+
+    def transposed(dw, pw):  # filter (o, i) built from pw.weight[i, o]: wrong wiring
+        merged = nb01.solve_merge_separable(dw, pw)
+        if pw.in_channels == pw.out_channels:
+            with torch.no_grad():
+                merged.weight.copy_(pw.weight[:, :, 0, 0].t()[:, :, None, None]
+                                    * dw.weight[:, 0][None])
+        else:
+            merged.weight.data = merged.weight.data.flip(0)
+        return merged
+
+    def ignores_stride(dw, pw):
+        merged = nb01.solve_merge_separable(dw, pw)
+        merged.stride = (1, 1)
+        return merged
+
+    def keeps_groups(dw, pw):  # a grouped conv is not the merged layer
+        return nn.Conv2d(dw.in_channels, pw.out_channels, dw.kernel_size, dw.stride, dw.padding,
+                         groups=dw.in_channels, bias=False)
+
+    for wrong in (transposed, ignores_stride, keeps_groups):
+        with pytest.raises(AssertionError):
+            nb01.check_merge_separable(wrong)
 
 
 def test_skeletons_print_not_attempted(capsys):
     for check in (nb01.check_largest_alpha, nb01.check_separable_block_memory_access,
-                  nb01.check_depthwise_intensity):
+                  nb01.check_merge_separable):
         assert try_check(check, _not_done) is False
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(line.startswith("not attempted yet") for line in lines)

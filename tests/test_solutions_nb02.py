@@ -56,3 +56,36 @@ def test_skeletons_report_not_attempted(capsys):
                   nb02.check_predict_connectivity):
         assert try_check(check, skeleton) is False
     assert capsys.readouterr().out.count("not attempted yet") == 3
+
+
+def test_permuted_depthwise_reference_passes():
+    nb02.check_permuted_depthwise(nb02.solve_permuted_depthwise)
+
+
+def test_permuted_depthwise_check_rejects_wrong_answers():
+    import copy
+
+    from lwcourse.connectivity import inverse_permutation
+
+    def unchanged(dw, perm):  # forgets to permute
+        return copy.deepcopy(dw)
+
+    def inverse(dw, perm):  # gathers instead of scatters
+        return nb02.solve_permuted_depthwise(dw, inverse_permutation(perm))
+
+    def conv_only(dw, perm):  # permutes the filters but not BatchNorm
+        moved = copy.deepcopy(dw)
+        with torch.no_grad():
+            moved.conv.weight[torch.tensor(perm)] = dw.conv.weight.clone()
+        return moved
+
+    def in_place(dw, perm):  # right values, but modifies the caller's layer
+        moved = nb02.solve_permuted_depthwise(dw, perm)
+        dw.load_state_dict(moved.state_dict())
+        return dw
+
+    for wrong in (unchanged, inverse, conv_only):
+        with pytest.raises(AssertionError, match="outputs differ"):
+            nb02.check_permuted_depthwise(wrong)
+    with pytest.raises(AssertionError, match="was modified"):
+        nb02.check_permuted_depthwise(in_place)

@@ -31,24 +31,19 @@ def test_best_split_rejects_wrong_answers():
             nb03.check_best_split(wrong)
 
 
-def test_g2_width():
-    nb03.check_g2_width(nb03.solve_g2_width)
-    assert [nb03.solve_g2_width(128, g) for g in (1, 2, 4, 8)] == [128, 180, 256, 360]
+def test_shuffle_split():
+    nb03.check_shuffle_split(nb03.solve_shuffle_split)
 
 
-def test_g2_width_rejects_wrong_answers():
-    def nearest(c0, g):  # nearest multiple of g to sqrt(g) c0: may exceed the budget
-        return round(math.sqrt(g) * c0 / g) * g
+def test_shuffle_split_rejects_wrong_answers():
+    from lwcourse.blocks import channel_shuffle
 
-    def not_divisible(c0, g):
-        return math.isqrt(g * c0 * c0)
-
-    def too_narrow(c0, g):
-        return g
-
-    for wrong in (nearest, not_divisible, too_narrow):
-        with pytest.raises(AssertionError):
-            nb03.check_g2_width(wrong)
+    with pytest.raises(AssertionError, match="differs"):  # no shuffle at all
+        nb03.check_shuffle_split(lambda x: x.chunk(2, dim=1))
+    with pytest.raises(AssertionError, match="differs"):  # the paper's 2-group shuffle
+        nb03.check_shuffle_split(lambda x: channel_shuffle(x, 2).chunk(2, dim=1))
+    with pytest.raises(AssertionError, match="copied"):  # right halves, but a full copy
+        nb03.check_shuffle_split(nb03.inverse_shuffle_split)
 
 
 def test_parallel_memory_access():

@@ -1,18 +1,21 @@
 """Notebook 00 (the cost model): exercise checks and reference solutions.
 
-1. ``conv_macs(...)``: a convolution's MACs from its arguments.
-2. ``conv_memory_access(...)``: its memory access (elements read + written), bias included.
+1. ``fold_bn(conv, bn)`` (change and prove): fold an inference-mode BatchNorm into the conv
+   before it; the check proves equal outputs and less memory access.
+2. ``conv_memory_access(...)``: a conv's memory access (elements read + written), bias included.
 3. ``pointwise_intensity(c, h, w)``: the arithmetic intensity of a 1x1 conv ``c -> c``.
 
-Every check compares with ``lwcourse.cost.profile`` on real ``nn.Conv2d`` layers: the profiler
-is the ground truth, so a learner's formula is right when it agrees to the unit.
+The counting checks compare with ``lwcourse.cost.profile`` on real ``nn.Conv2d`` layers: the
+profiler is the ground truth, so a learner's formula is right when it agrees to the unit.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 
+import torch
 from torch import nn
 
 from ..cost import profile
@@ -46,29 +49,63 @@ def _profile_conv(c: dict, bias: bool = False):
     return profile(conv, (c["batch"], c["c_in"], c["h_in"], c["w_in"]))
 
 
-# --- 1. MACs of a convolution -------------------------------------------------------------
+# --- 1. change and prove: fold BatchNorm into the conv ----------------------------------------
 
 
-def solve_conv_macs(c_in: int, c_out: int, k: int, h_in: int, w_in: int, stride: int = 1,
-                    padding: int = 0, groups: int = 1, batch: int = 1) -> int:
-    """``batch * h * w * c_out * (c_in / g) * k^2`` with ``h, w`` the OUTPUT size
-    ``floor((size + 2p - k) / s) + 1``."""
-    h, w = _out_size(h_in, k, stride, padding), _out_size(w_in, k, stride, padding)
-    return batch * h * w * c_out * (c_in // groups) * k * k
+def solve_fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """In inference BN computes ``gamma (y - mean) / sqrt(var + eps) + beta`` per channel, an
+    affine map ``a y + b``: scale each output filter by ``a`` and give the conv the bias
+    ``a (bias - mean) + beta``. A new conv; the inputs are left unchanged."""
+    folded = copy.deepcopy(conv)
+    if folded.bias is None:
+        folded.bias = nn.Parameter(torch.zeros(conv.out_channels))
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    with torch.no_grad():
+        folded.weight.mul_(scale.view(-1, 1, 1, 1))
+        folded.bias.copy_(scale * (folded.bias - bn.running_mean) + bn.bias)
+    return folded
 
 
-def check_conv_macs(fn) -> None:
-    """``fn(c_in, c_out, k, h_in, w_in, stride, padding, groups, batch)`` must equal the
-    profiler's MACs of that ``nn.Conv2d`` on every test config."""
-    for c in _random_configs():
-        got = fn(**c)
-        want = _profile_conv(c).macs
-        assert isinstance(got, int), f"return an int, got {type(got).__name__} ({got!r})"
-        if got != want:
-            hint = ("MACs use the OUTPUT size h x w (after stride and padding)"
-                    if c["stride"] > 1 or c["padding"] == 0 else
-                    "each output element needs (c_in / groups) * k^2 MACs; times the batch")
-            raise AssertionError(f"{c}: got {got:,}, the profiler counts {want:,} ({hint})")
+def _bn_cases():
+    gen = torch.Generator().manual_seed(0)
+    for c_in, c_out, k, groups, bias, eps in [(8, 16, 3, 1, False, 1e-5), (16, 16, 3, 16, False,
+                                                1e-3), (12, 6, 1, 3, True, 0.1)]:
+        conv = nn.Conv2d(c_in, c_out, k, padding=k // 2, groups=groups, bias=bias)
+        bn = nn.BatchNorm2d(c_out, eps=eps)
+        with torch.no_grad():
+            for t, lo, hi in ((bn.running_mean, -1, 1), (bn.running_var, 0.1, 3),
+                              (bn.weight, 0.5, 2), (bn.bias, -1, 1)):
+                t.copy_(torch.rand(c_out, generator=gen) * (hi - lo) + lo)
+        yield conv.eval(), bn.eval(), torch.randn(2, c_in, 9, 9, generator=gen)
+
+
+def check_fold_bn(fn) -> None:
+    """``fn(conv, bn)`` must return one ``nn.Conv2d`` with (1) the same outputs as ``conv``
+    then ``bn`` in eval mode, (2) less memory access than the pair: exactly BN's whole pass
+    less, plus the ``C_out`` bias elements the conv may gain, and (3) ``conv`` and ``bn``
+    unchanged."""
+    for conv, bn, x in _bn_cases():
+        where = (f"conv {conv.in_channels}->{conv.out_channels}, k={conv.kernel_size[0]}, "
+                 f"groups={conv.groups}, bias={conv.bias is not None}, eps={bn.eps}")
+        before = [t.clone() for t in (*conv.state_dict().values(), *bn.state_dict().values())]
+        folded = fn(conv, bn)
+        assert isinstance(folded, nn.Conv2d), \
+            f"{where}: return one nn.Conv2d, got {type(folded).__name__}"
+        after = (*conv.state_dict().values(), *bn.state_dict().values())
+        assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True)), \
+            f"{where}: conv or bn was modified; build a new conv (copy.deepcopy)"
+        with torch.no_grad():
+            want, got = bn(conv(x)), folded.eval()(x)
+        diff = (want - got).abs().max().item()
+        assert diff <= 1e-4, (f"{where}: outputs differ by up to {diff:.3g}; BN in eval mode "
+                              f"is gamma (y - running_mean) / sqrt(running_var + eps) + beta")
+        pair = profile(nn.Sequential(conv, bn), tuple(x.shape))
+        bn_access = pair.by_op()["batch_norm"]["memory_access"]
+        gained = 0 if conv.bias is not None else conv.out_channels
+        one = profile(folded, tuple(x.shape)).memory_access
+        assert one == pair.memory_access - bn_access + gained, (
+            f"{where}: memory access {one:,}, expected the pair's {pair.memory_access:,} minus "
+            f"BN's {bn_access:,} plus {gained} bias elements")
 
 
 # --- 2. memory access of a convolution ------------------------------------------------------

@@ -4,15 +4,26 @@
 2. ``widest_width(h, w, groups, budget)``: the widest ShuffleNet unit that fits a MAC budget.
 3. ``predict_connectivity(channels, g1, g2, shuffle)``: the connectivity of two stacked group
    convs, predicted without running them.
+4. ``permuted_depthwise(dw, perm)`` (change and prove): move a ShuffleNet unit's channel shuffle
+   after its depthwise conv-BN, as megvii's official code does, by permuting that layer's
+   weights; :class:`LateShuffleUnit` builds the moved unit and the check proves equal outputs.
 """
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
-from ..blocks.shuffle import ChannelShuffle, channel_shuffle
-from ..connectivity import chain, connectivity_matrix, group_mask, permutation_mask
+from ..blocks.shuffle import ChannelShuffle, ShuffleV1Unit, channel_shuffle
+from ..connectivity import (
+    chain,
+    connectivity_matrix,
+    group_mask,
+    permutation_mask,
+    shuffle_permutation,
+)
 from ..cost.formulas import shufflenet_unit_macs
 
 # --- 1. channel shuffle with a single index ------------------------------------------------
@@ -114,3 +125,70 @@ def check_predict_connectivity(fn) -> None:
         wrong = (got.long() != measured).nonzero().tolist()
         assert not wrong, f"{where}: {len(wrong)} entries differ from the measured " \
                           f"connectivity, first at (out, in) = {tuple(wrong[0])}"
+
+
+# --- 4. change and prove: the shuffle moved after the depthwise conv -----------------------
+
+
+class LateShuffleUnit(nn.Module):
+    """A ShuffleNet V1 unit with its shuffle moved from after the first 1x1 conv to after the
+    depthwise conv-BN (the order of megvii's official ``ShuffleV1Block``). It reuses ``unit``'s
+    1x1 convs and shortcut and takes the depthwise layer ``dw`` to run before the shuffle."""
+
+    def __init__(self, unit: ShuffleV1Unit, dw: nn.Module):
+        super().__init__()
+        if not isinstance(unit.shuffle, ChannelShuffle):
+            raise ValueError("unit has no shuffle to move (its first 1x1 conv is dense)")
+        self.pw1, self.dw, self.shuffle, self.pw2 = unit.pw1, dw, unit.shuffle, unit.pw2
+        self.stride, self.act = unit.stride, unit.act
+        self.shortcut = getattr(unit, "shortcut", None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        branch = self.pw2(self.shuffle(self.dw(self.pw1(x))))
+        if self.stride == 1:
+            return self.act(branch + x)
+        return self.act(torch.cat((self.shortcut(x), branch), dim=1))
+
+
+def solve_permuted_depthwise(dw: nn.Module, perm) -> nn.Module:
+    """A depthwise conv-BN acts on each channel alone, so ``dw(x[:, perm]) == dw2(x)[:, perm]``
+    when channel ``perm[j]`` of ``dw2`` holds what channel ``j`` of ``dw`` held: scatter every
+    per-channel tensor (conv filter, BN weight, bias, running mean and variance) by ``perm``."""
+    moved = copy.deepcopy(dw)
+    index = torch.as_tensor(list(perm))
+    with torch.no_grad():
+        for tensor in (*moved.parameters(), *moved.buffers()):
+            if tensor.dim() > 0:  # skip BN's num_batches_tracked
+                tensor[index] = tensor.clone()
+    return moved
+
+
+def _unit_cases():
+    from ..reference import randomize_
+
+    torch.manual_seed(0)
+    for c_in, c_out, g, stride in [(240, 240, 3, 1), (48, 96, 2, 2), (64, 64, 8, 1)]:
+        unit = ShuffleV1Unit(c_in, c_out, groups=g, stride=stride)
+        yield randomize_(unit, input_size=(2, c_in, 12, 12)), (c_in, g, stride)
+
+
+def check_permuted_depthwise(fn) -> None:
+    """``fn(dw, perm)`` must return a new depthwise conv-BN such that the unit with the shuffle
+    moved after it (:class:`LateShuffleUnit`) has the same outputs as the original unit, and
+    must leave ``dw`` itself unchanged."""
+    for unit, (c_in, g, stride) in _unit_cases():
+        where = f"unit {c_in} channels, g = {g}, stride {stride}"
+        before = {k: v.clone() for k, v in unit.dw.state_dict().items()}
+        perm = shuffle_permutation(unit.dw.conv.in_channels, g)
+        moved = fn(unit.dw, perm)
+        assert isinstance(moved, nn.Module), f"{where}: return a module, got {type(moved).__name__}"
+        assert all(torch.equal(before[k], v) for k, v in unit.dw.state_dict().items()), \
+            f"{where}: the original depthwise layer was modified; copy it first"
+        late = LateShuffleUnit(unit, moved).eval()
+        x = torch.randn(2, c_in, 12, 12, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            diff = (late(x) - unit.eval()(x)).abs().max().item()
+        assert diff <= 1e-5, (
+            f"{where}: outputs differ by up to {diff:.3g}; permute every per-channel tensor "
+            f"(conv weight, BN weight, bias, running mean, running var) so that new channel "
+            f"perm[j] holds old channel j")

@@ -1,11 +1,23 @@
-"""Notebook 03 (ShuffleNet V2's guidelines): exercise checks and reference solutions."""
+"""Notebook 03 (ShuffleNet V2's guidelines): exercise checks and reference solutions.
+
+1. ``best_split(B, h, w)``: the c1:c2 split of a budget with the least memory access (G1).
+2. ``shuffle_split(x)`` (change and prove): fuse the channel shuffle into the next unit's split,
+   as megvii's official ShuffleNet V2 code does; the check proves equal outputs and one copy
+   fewer per unit.
+3. ``parallel_memory_access(c, n, h, w)``: memory access of a G3 parallel block.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
+import torch
+from torch import nn
+
+from ..blocks.shuffle import channel_shuffle
 from ..cost import formulas, profile
-from ..guidelines import g2_width, g3_block, input_size
+from ..guidelines import g3_block, input_size
 
 # --- Exercise 1: the c1:c2 split of a FLOPs budget with the least memory access (G1) ---------
 
@@ -51,27 +63,84 @@ def check_best_split(fn) -> None:
             f"smallest when c1 and c2 are as close as possible")
 
 
-# --- Exercise 2: the width of a G2 row (Table 2) ------------------------------------------
+# --- Exercise 2 (change and prove): shuffle and split fused, as in the official code ---------
 
 
-def solve_g2_width(c0: int, g: int) -> int:
-    """The largest multiple of ``g`` with ``c^2 / g <= c0^2``: a g-grouped 1x1 conv
-    ``c -> c`` that costs no more MACs than the dense ``c0 -> c0`` one."""
-    return g2_width(c0, g)
+def inverse_shuffle_split(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The unfused reference: shuffle with ``C / 2`` groups (the inverse of the 2-group
+    shuffle, which megvii's official ``ShuffleV2Block`` uses), a copy, then the channel split."""
+    left, right = channel_shuffle(x, x.shape[1] // 2).chunk(2, dim=1)
+    return left, right
 
 
-def check_g2_width(fn) -> None:
-    """``fn(c0, g) -> c`` against brute force and the paper's GPU widths (Table 2)."""
-    for c0, g in [(128, 1), (128, 2), (128, 4), (128, 8), (64, 2), (64, 8), (32, 3), (100, 16)]:
-        got = fn(c0, g)
-        want = max(c for c in range(g, 4 * g * c0 + 1, g) if c * c <= g * c0 * c0)
-        assert isinstance(got, int), f"return an int; got {type(got).__name__}"
-        assert got % g == 0, f"c0={c0}, g={g}: {got} channels cannot be split into {g} groups"
-        assert got * got <= g * c0 * c0, (
-            f"c0={c0}, g={g}: c={got} costs c^2/g = {got * got / g:,.1f} > c0^2 = {c0 * c0:,} "
-            f"MACs per pixel: over the budget")
-        assert got == want, (f"c0={c0}, g={g}: {want} also fits the budget and is wider than "
-                             f"{got}. Hint: c <= sqrt(g) c0, rounded down to a multiple of g")
+class ShuffleSplitStack(nn.Module):
+    """Basic ShuffleNet V2 units chained by ``split``: each unit concatenates its untouched
+    half and its branch's output; ``split`` hands the next unit its two halves (shuffle and
+    channel split in one)."""
+
+    def __init__(self, units: Sequence[nn.Module], split: Callable):
+        super().__init__()
+        if any(getattr(u, "stride", 1) != 1 for u in units):
+            raise ValueError("ShuffleSplitStack takes basic (stride-1) units only")
+        self.units, self.split = nn.ModuleList(units), split
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        left, right = x.chunk(2, dim=1)
+        for i, unit in enumerate(self.units):
+            out = torch.cat((left, unit.branch2(right)), dim=1)
+            if i + 1 < len(self.units):
+                left, right = self.split(out)
+        return out
+
+
+def solve_shuffle_split(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffled channel ``k C/2 + i`` is input channel ``2 i + k``: the first half is the even
+    channels, the second the odd ones. Both are strided views: nothing is copied."""
+    return x[:, 0::2], x[:, 1::2]
+
+
+def check_shuffle_split(fn) -> None:
+    """``fn(x) -> (left, right)`` must (1) equal ``inverse_shuffle_split`` on several shapes,
+    (2) copy nothing (the profiler counts no memory access), and (3) as the glue of a stack of
+    ShuffleNet V2 units, give the same outputs as the unfused stack with exactly one shuffle
+    copy (``2 N C H W`` elements) fewer per junction."""
+    from ..blocks import ShuffleV2Unit
+    from ..reference import randomize_
+
+    gen = torch.Generator().manual_seed(0)
+    for shape in [(1, 8, 1, 1), (2, 12, 3, 4), (1, 116, 5, 5)]:
+        x = torch.randn(*shape, generator=gen)
+        got = fn(x)
+        assert isinstance(got, tuple) and len(got) == 2, f"return (left, right); got {type(got)}"
+        for name, a, b in zip(("left", "right"), got, inverse_shuffle_split(x), strict=True):
+            assert torch.equal(a, b), (
+                f"C = {shape[1]}: the {name} half differs from shuffle-with-C/2-groups then "
+                f"split; shuffled channel k C/2 + i is input channel 2i + k")
+        moved = profile(_Split(fn), shape).memory_access
+        assert moved == 0, (f"C = {shape[1]}: {moved:,} elements copied; take the halves as "
+                            f"views (strided slicing) instead of building the shuffled tensor")
+    c, n = 48, 3
+    torch.manual_seed(0)
+    units = [randomize_(ShuffleV2Unit(c, c), input_size=(2, c, 8, 8)) for _ in range(n)]
+    fused, plain = ShuffleSplitStack(units, fn).eval(), ShuffleSplitStack(
+        units, inverse_shuffle_split).eval()
+    x = torch.randn(2, c, 8, 8, generator=gen)
+    with torch.no_grad():
+        diff = (fused(x) - plain(x)).abs().max().item()
+    assert diff <= 1e-5, f"stack of {n} units: outputs differ by up to {diff:.3g}"
+    shape = tuple(x.shape)
+    saved = profile(plain, shape).memory_access - profile(fused, shape).memory_access
+    assert saved == (n - 1) * 2 * x.numel(), \
+        f"stack of {n} units: {saved:,} elements saved, expected {n - 1} shuffle copies"
+
+
+class _Split(nn.Module):
+    def __init__(self, fn: Callable):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x: torch.Tensor):
+        return self.fn(x)
 
 
 # --- Exercise 3: memory access of a G3 parallel block ----------------------------------------

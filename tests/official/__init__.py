@@ -1,0 +1,1 @@
+"""Reference blocks from official implementations, transcribed for equivalence tests."""
