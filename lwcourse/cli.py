@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rounds", type=_positive, default=10)
     c.add_argument("--plot", metavar="FILE", help="also save MACs vs latency as a PNG")
     c.set_defaults(func=cmd_compare)
+    from .train_cli import add_parser as add_train_parser  # lwcourse train (owner: training)
+    add_train_parser(sub)
     return parser
 
 

@@ -13,6 +13,8 @@ Three sources, one interface (``dataset(name, split, ...)`` returns a map-style 
   for experiments where digits saturate.
 - ``cifar10``: CIFAR-10 read by torchvision from ``root/cifar-10-batches-py`` (the official
   Python pickle format). ``download=False`` by default: nothing is fetched unless asked.
+- ``imagefolder``: any data in torchvision's ImageFolder layout (``root/train/CLASS/*.jpeg``,
+  ``root/val/CLASS/*.jpeg``), e.g. ImageNet, with the usual ImageNet augmentation.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorData
 
 from ._checks import check_choice, check_positive_int
 
-SOURCES = ("digits", "shapes", "cifar10")
+SOURCES = ("digits", "shapes", "cifar10", "imagefolder")
 SPLITS = ("train", "test")
 SHAPE_CLASSES = ("disc", "square", "triangle", "cross", "ring", "horizontal stripes",
                  "vertical stripes", "diagonal stripes", "checkerboard", "dots")
@@ -221,17 +223,48 @@ def cifar10(root: str | os.PathLike, split: str = "train", *, download: bool = F
         raise FileNotFoundError(CIFAR10_HELP.format(folder=folder, root=str(root))) from exc
 
 
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+IMAGEFOLDER_SPLITS = {"train": "train", "test": "val"}
+
+
+def imagefolder(root: str | os.PathLike, split: str = "train", *, size: int = 224) -> Dataset:
+    """``root/train`` or ``root/val`` (for ``split="test"``) in ImageFolder layout, one folder
+    per class. Training: random resized crop to ``size`` and horizontal flip; test: resize to
+    ``size / 0.875`` and centre crop (the ImageNet convention of the papers)."""
+    from torchvision import datasets, transforms
+
+    _check_split(split)
+    check_positive_int("size", size)
+    folder = Path(root or "").expanduser() / IMAGEFOLDER_SPLITS[split]
+    if root is None or not folder.is_dir():
+        raise FileNotFoundError(
+            f"imagefolder needs root= with a {IMAGEFOLDER_SPLITS[split]}/ folder holding one "
+            f"sub-folder of images per class; {str(folder)!r} does not exist")
+    norm = [transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
+    if split == "train":
+        steps = [transforms.RandomResizedCrop(size, antialias=True),
+                 transforms.RandomHorizontalFlip()]
+    else:
+        steps = [transforms.Resize(round(size / 0.875), antialias=True),
+                 transforms.CenterCrop(size)]
+    return datasets.ImageFolder(str(folder), transform=transforms.Compose(steps + norm))
+
+
 def dataset(name: str, split: str = "train", *, root: str | os.PathLike | None = None,
             size: int = 32, seed: int = 0, download: bool = False) -> Dataset:
-    """One entry point for the three sources: ``dataset("digits" | "shapes" | "cifar10",
-    "train" | "test", ...)``. ``root`` and ``download`` are for CIFAR-10 only; ``seed`` fixes
-    the digits split and the generated shapes."""
+    """One entry point for every source: ``dataset("digits" | "shapes" | "cifar10" |
+    "imagefolder", "train" | "test", ...)``. ``root`` is for CIFAR-10 and ImageFolder data,
+    ``download`` for CIFAR-10; ``seed`` fixes the digits split and the generated shapes."""
     check_choice("data", name, SOURCES)
     _check_split(split)
     if name == "cifar10":
         return cifar10(root, split, download=download, size=size)
-    if root is not None or download:
-        raise ValueError(f"root= and download= are for cifar10 only; {name!r} needs no files")
+    if download:
+        raise ValueError(f"download= is for cifar10 only, not {name!r}")
+    if name == "imagefolder":
+        return imagefolder(root, split, size=size)
+    if root is not None:
+        raise ValueError(f"root= is for cifar10 and imagefolder only; {name!r} needs no files")
     if name == "digits":
         return digits(split, size=size, seed=seed)
     return shapes(split, size=size, seed=seed)
