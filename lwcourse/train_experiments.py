@@ -175,6 +175,55 @@ def run_all(only: str, seeds=(0, 1, 2), epochs: int = 5, per_class: int = 150,
     return records
 
 
+# What each paper reports for the same question (at ImageNet scale), to set against ours.
+PAPER = {
+    "bottleneck": "MobileNetV2 (Sandler et al. 2018), Sec. 6.4 and Fig. 6a: on ImageNet the "
+                  "linear bottleneck trains to a higher top-1 than a ReLU6 one.",
+    "squeeze-excitation": "SENet (Hu et al. 2018), Table 3: SE-MobileNet cuts MobileNet's "
+                          "ImageNet top-1 error by about 3 points for under 1 % more MACs.",
+    "ghost ratio": "GhostNet (Han et al. 2020), Sec. 4.1, Tables 2-3: on CIFAR-10, accuracy "
+                   "falls slowly as s grows while the MACs fall about s-fold.",
+    "scaling": "EfficientNet (Tan & Le 2019), Table 3: MobileNetV1 scaled to about 2.2 B "
+               "FLOPs reaches 74.2 % by width, 72.7 % by resolution, 75.6 % compound "
+               "(baseline 70.6 %).",
+}
+
+
+def load_results(path) -> dict:
+    """A results file written by ``main`` (see the module docstring for the command)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; write it with: python -m "
+                                f"lwcourse.train_experiments --only ... --out {path}")
+    return json.loads(path.read_text())
+
+
+def summarize_ablations(records: list[dict]) -> dict[str, list[dict]]:
+    """Per study, one row per variant: params, MACs, number of seeds, mean and spread (half
+    the range) of the test accuracy, and the verdict against the study's first variant:
+    "within seed noise" when the means differ by at most the two spreads added, otherwise
+    "higher" or "lower"."""
+    table: dict[str, list[dict]] = {}
+    for study, variants in ABLATIONS.items():
+        rows = []
+        for variant in variants:
+            runs = [r for r in records if r["study"] == study and r["variant"] == variant]
+            if not runs:
+                continue
+            mean, spread = mean_spread([r["test_accuracy"] for r in runs])
+            rows.append({"variant": variant, "params": runs[0]["params"],
+                         "macs": runs[0]["macs"], "seeds": len(runs), "mean": mean,
+                         "spread": spread})
+        for row in rows:
+            base = rows[0]
+            gap = row["mean"] - base["mean"]
+            noise = row["spread"] + base["spread"]
+            row["verdict"] = ("baseline" if row is base else "within seed noise"
+                              if abs(gap) <= noise else "higher" if gap > 0 else "lower")
+        table[study] = rows
+    return table
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lwcourse.train_experiments",
                                      description=__doc__,
