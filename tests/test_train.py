@@ -146,3 +146,30 @@ def test_torchrun_two_processes_gloo(tmp_path):
     state = train.load_checkpoint(ckpt, model)
     assert state["epoch"] == 1 and state["history"]["world_size"] == 2
     assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_ablation_summary_calls_noise_by_the_spreads():
+    from lwcourse.train_experiments import summarize_ablations
+
+    def run(variant, seed, acc):
+        return {"study": "bottleneck", "variant": variant, "seed": seed, "params": 1, "macs": 2,
+                "test_accuracy": acc}
+
+    records = [run("linear", 0, 0.50), run("linear", 1, 0.54),  # 0.52 ± 0.02
+               run("ReLU6", 0, 0.47), run("ReLU6", 1, 0.49)]  # 0.48 ± 0.01: gap 0.04 > 0.03
+    rows = summarize_ablations(records)["bottleneck"]
+    assert [r["verdict"] for r in rows] == ["baseline", "lower"]
+    assert rows[0]["mean"] == pytest.approx(0.52) and rows[0]["spread"] == pytest.approx(0.02)
+    records[3]["test_accuracy"] = 0.52  # 0.495 ± 0.025: gap 0.025 <= 0.045
+    assert summarize_ablations(records)["bottleneck"][1]["verdict"] == "within seed noise"
+
+
+def test_scaling_variants_spend_about_equal_macs():
+    from lwcourse.train_experiments import ABLATIONS, ablation_net
+
+    macs = {}
+    for variant in ABLATIONS["scaling"]:
+        model, resolution = ablation_net("scaling", variant)
+        macs[variant] = lw.cost.profile(model, (1, 3, resolution, resolution)).macs
+    base = macs.pop("baseline")
+    assert all(2.0 < m / base < 2.2 for m in macs.values()), macs
