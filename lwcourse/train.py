@@ -173,6 +173,30 @@ def evaluate(model: nn.Module, data: Dataset, *, batch_size: int = 256, device="
     return {"loss": loss_sum / count, "accuracy": correct / count}
 
 
+def recalibrate_bn(model: nn.Module, data: Dataset, *, batch_size: int = 64,
+                   device="cpu") -> nn.Module:
+    """Recompute every BatchNorm's running mean and variance as the plain average over
+    ``data`` (train-mode forward passes, no gradients, weights unchanged).
+
+    After a short training run, BN layers with a small momentum (0.01 in MobileNetV3 and
+    EfficientNet, TensorFlow's default) still hold much of their initial statistics:
+    ``0.99 ** steps`` of them. The network is then right in train mode and wrong in eval mode.
+    """
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average: every batch weighs the same
+    was_training = model.training
+    model.train()
+    with torch.no_grad():
+        for x, _ in loader(data, batch_size):
+            model(x.to(device))
+    for m, momentum in zip(bns, saved, strict=True):
+        m.momentum = momentum
+    return model.train(was_training)
+
+
 def save_checkpoint(path, model, optimizer, scheduler, scaler, epoch: int, config: TrainConfig,
                     history: History) -> None:
     """Everything a resume needs: weights, optimizer, schedule, AMP scaler, the RNG state, the

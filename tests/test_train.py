@@ -173,3 +173,15 @@ def test_scaling_variants_spend_about_equal_macs():
         macs[variant] = lw.cost.profile(model, (1, 3, resolution, resolution)).macs
     base = macs.pop("baseline")
     assert all(2.0 < m / base < 2.2 for m in macs.values()), macs
+
+
+def test_recalibrate_bn_sets_the_data_statistics():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=0.01)).eval()
+    images = torch.randn(64, 3, 8, 8) * 3 + 1
+    train.recalibrate_bn(model, torch.utils.data.TensorDataset(images, torch.zeros(64)),
+                         batch_size=16)
+    with torch.no_grad():
+        out = model[0](images)
+    assert not model.training and model[1].momentum == 0.01  # restored
+    assert torch.allclose(model[1].running_mean, out.mean(dim=(0, 2, 3)), atol=1e-5)
