@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .execute import add_parser as add_execute_parser
 
     add_execute_parser(sub)
+    from .train_cli import add_parser as add_train_parser
+
+    add_train_parser(sub)
     return parser
 
 
