@@ -94,7 +94,7 @@ def test_missing_checkpoint_is_named(tmp_path):
     (["train", "mobilenet_v2", "--data", "mnist"], "invalid choice: 'mnist'"),
     (["train", "mobilenet_v2", "--data", "digits", "--epochs", "0"], "positive integer"),
     (["train", "mobilenet_v2", "--data", "digits", "--batch-size", "0"], "positive integer"),
-    (["train", "mobilenet_v9", "--data", "digits"], "unknown model 'mobilenet_v9'"),
+    (["train", "mobilenet_v9", "--data", "digits"], "unknown model name 'mobilenet_v9'"),
     (["train", "mobilenet_v2", "--data", "cifar10", "--root", "/no/such"], "--download"),
     (["train", "mobilenet_v2", "--data", "digits", "--root", "/tmp"], "root= is for cifar10"),
     (["train", "efficientnet_b0", "--data", "digits", "--width-mult", "0.5"], "width_mult"),
