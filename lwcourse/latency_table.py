@@ -62,8 +62,9 @@ def _input_size(model: ImageClassifier, input_size) -> tuple[int, ...]:
 
 
 def units(model: ImageClassifier, input_size=None) -> list[Unit]:
-    """The model's units in forward order with their input shapes (one forward pass on zeros):
-    ``stem``, every block ``stages.i.j``, ``head``, ``pool+classifier``."""
+    """The model's units in forward order with their input shapes (one forward pass on zeros,
+    in eval mode: the model is left in eval mode): ``stem``, every block ``stages.i.j``,
+    ``head``, ``pool+classifier``."""
     model = _check_model(model)
     size = _input_size(model, input_size)
     model.check_input(torch.empty(size, device="meta"))
