@@ -14,7 +14,7 @@ from functools import partial
 
 from torch import nn
 
-from .._checks import check_rate
+from .._checks import check_positive, check_positive_int, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
 from ._common import ImageClassifier, group_stages, init_weights, repeat_block
@@ -63,9 +63,8 @@ VARIANTS = {
 }
 
 
-def _efficientnet(variant: str, num_classes: int, dropout: float,
+def _efficientnet(v: Variant, name: str, num_classes: int, dropout: float,
                   stochastic_depth: float) -> ImageClassifier:
-    v = VARIANTS[variant]
     check_rate("dropout", dropout)
     check_rate("stochastic_depth", stochastic_depth)
     bn = {"bn_eps": v.bn_eps, "bn_momentum": v.bn_momentum}
@@ -99,8 +98,20 @@ def _efficientnet(variant: str, num_classes: int, dropout: float,
     classifier = nn.Sequential(nn.Flatten(1), nn.Dropout(dropout, inplace=True),
                                nn.Linear(head_ch, num_classes))
     return init_weights(ImageClassifier(stem, group_stages(blocks), head, classifier,
-                                        name=f"efficientnet_{variant}",
-                                        default_resolution=v.resolution))
+                                        name=name, default_resolution=v.resolution))
+
+
+def efficientnet_scaled(width: float = 1.0, depth: float = 1.0, resolution: int = 224, *,
+                        num_classes: int = 1000, dropout: float = 0.2,
+                        stochastic_depth: float = 0.2) -> ImageClassifier:
+    """B0 scaled by any width / depth multiplier, for resolution ``resolution`` (not registered:
+    for compound-scaling experiments; ``efficientnet_b1`` ... are the released settings)."""
+    check_positive("width", width)
+    check_positive("depth", depth)
+    check_positive_int("resolution", resolution)
+    return _efficientnet(Variant(width, depth, resolution, dropout),
+                         f"efficientnet_w{width:g}_d{depth:g}_r{resolution}", num_classes,
+                         dropout, stochastic_depth)
 
 
 def _builder(variant: str):
@@ -108,7 +119,7 @@ def _builder(variant: str):
 
     def build(num_classes: int = 1000, dropout: float = v.dropout,
               stochastic_depth: float = 0.2) -> ImageClassifier:
-        return _efficientnet(variant, num_classes, dropout, stochastic_depth)
+        return _efficientnet(v, f"efficientnet_{variant}", num_classes, dropout, stochastic_depth)
 
     build.__name__ = build.__qualname__ = f"efficientnet_{variant}"
     build.__doc__ = (
