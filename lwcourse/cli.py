@@ -1,4 +1,4 @@
-"""Command line: ``lwcourse list | summary NAME | compare NAME...``.
+"""Command line: ``lwcourse list | summary NAME | compare NAME... | execute [NOTEBOOK...]``.
 
 Every argument is checked before any work starts; a user error prints one line (``lwcourse
 <command>: error: ...``) and exits with status 2, never a traceback.
@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rounds", type=_positive, default=10)
     c.add_argument("--plot", metavar="FILE", help="also save MACs vs latency as a PNG")
     c.set_defaults(func=cmd_compare, parser=c)
+    from .execute import add_parser as add_execute_parser
+
+    add_execute_parser(sub)
     return parser
 
 

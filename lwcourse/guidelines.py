@@ -29,17 +29,13 @@ Choices where the paper is silent (stated in notebook 03 too):
 
 from __future__ import annotations
 
-import functools
 import math
-import time
-from collections.abc import Mapping
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_divides, check_positive, check_positive_int
-from .bench import Comparison, compare
+from ._checks import check_choice, check_divides, check_positive_int
 
 INPUT_SIZE = (1, 3, 56, 56)  # channels are replaced per network: see ``input_size``
 BLOCKS = 10  # "a benchmark network is built by stacking 10 building blocks" (Sec. 2)
@@ -222,52 +218,3 @@ def g4_network(c: int, relu: bool = True, shortcut: bool = True,
     """``blocks`` stacked ``Bottleneck(c, relu, shortcut)``; input ``(N, c, H, W)``."""
     check_positive_int("blocks", blocks)
     return nn.Sequential(*[Bottleneck(c, relu, shortcut) for _ in range(blocks)])
-
-
-# --- timing ----------------------------------------------------------------------------------
-
-def _run_on(model: nn.Module, x: torch.Tensor, _ignored: torch.Tensor) -> torch.Tensor:
-    return model(x)
-
-
-def compare_networks(networks: Mapping[str, tuple[nn.Module, tuple]], *, rounds: int = 15,
-                     seconds: float | None = None, max_rounds: int = 30,
-                     min_round_ms: float = 5.0, threads: int = 1, warmup: int = 2,
-                     seed: int = 0) -> Comparison:
-    """``lwcourse.bench.compare`` for networks that take inputs of different shapes:
-    ``{name: (model, input_size)}``. Each network gets its own random input, made before
-    timing starts; rounds are interleaved as in ``compare``. Ratios are to the first network.
-
-    ``seconds``: instead of a fixed number of rounds, run as many as fit in about this time
-    (one untimed pass measures the cost of a round), at least ``rounds`` and at most
-    ``max_rounds``: big networks get few rounds, small ones many, on any machine.
-    """
-    if not networks:
-        raise ValueError("networks must name at least one (model, input_size) pair")
-    check_positive_int("rounds", rounds)
-    check_positive_int("max_rounds", max_rounds)
-    generator = torch.Generator().manual_seed(seed)
-    calls = {}
-    for name, (model, size) in networks.items():
-        model.eval()
-        x = torch.randn(*size, generator=generator)
-        calls[name] = functools.partial(_run_on, model, x)
-    if seconds is not None:
-        check_positive("seconds", seconds)
-        old_threads = torch.get_num_threads()
-        torch.set_num_threads(threads)  # as in the timed rounds
-        try:
-            with torch.inference_mode():
-                for call in calls.values():  # warm up first: a first call is much slower
-                    for _ in range(warmup):
-                        call(None)
-                start = time.perf_counter()
-                for call in calls.values():
-                    call(None)
-                one_round = time.perf_counter() - start
-        finally:
-            torch.set_num_threads(old_threads)
-        rounds = max(rounds, min(max_rounds, int(seconds / max(one_round, 1e-6))))
-        warmup = 0
-    return compare(calls, (1,), threads=threads, rounds=rounds, warmup=warmup,
-                   min_round_ms=min_round_ms)

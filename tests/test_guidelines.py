@@ -4,6 +4,7 @@ table (counted by the profiler), memory access equal to the 1x1 conv formulas.""
 import pytest
 import torch
 
+from lwcourse import bench
 from lwcourse import guidelines as gl
 from lwcourse.cost import formulas as f
 from lwcourse.cost import profile
@@ -145,24 +146,14 @@ def test_networks_run_and_keep_their_shape():
         assert net(x).shape == x.shape
 
 
-def test_compare_networks_gives_each_its_own_input():
-    nets = {"a": (gl.g1_network(4, 8, blocks=1), (1, 4, 8, 8)),
-            "b": (gl.g2_network(8, 2, layers=1), (1, 8, 8, 8))}
-    result = gl.compare_networks(nets, rounds=2, min_round_ms=0.1, warmup=1)
-    assert list(result.results) == ["a", "b"] and result.ratio("a") == 1.0
-    with pytest.raises(ValueError, match="at least one"):
-        gl.compare_networks({})
-
-
-def test_compare_networks_fits_rounds_to_a_time_budget():
-    nets = {"small": (gl.g2_network(8, 1, layers=1), (1, 8, 4, 4))}
-    result = gl.compare_networks(nets, rounds=3, seconds=0.05, max_rounds=7, min_round_ms=0.01)
-    assert result.results["small"].runs == 7  # a tiny network: the cap
-    big = {"big": (gl.g2_network(64, 1), (1, 64, 56, 56))}
-    result = gl.compare_networks(big, rounds=3, seconds=1e-6, min_round_ms=0.01)
-    assert result.results["big"].runs == 3  # over budget at once: the minimum
-    with pytest.raises(ValueError, match="seconds"):
-        gl.compare_networks(nets, seconds=0)
+def test_networks_of_different_widths_are_compared_each_with_its_own_input():
+    # the G1 and G2 networks take inputs of different channel counts: one input per model
+    nets = {"g1": (gl.g1_network(4, 8, blocks=1), gl.input_size(4, 8)),
+            "g2": (gl.g2_network(8, 2, layers=1), gl.input_size(8, 8))}
+    result = bench.compare(nets, rounds=2, min_round_ms=0.1, warmup=1)
+    assert list(result.results) == ["g1", "g2"] and result.ratio("g1") == 1.0
+    assert result.results["g2"].input_size == (1, 8, 8, 8)
+    assert result.control.input_size == (1, 4, 8, 8)  # the A/A copy of the baseline
 
 
 def test_paper_tables_are_complete():

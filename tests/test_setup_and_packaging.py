@@ -1,14 +1,19 @@
 """lw.setup, and the two install routes (pip extras, conda) listing the same packages."""
 
 import random
-import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 import torch
 import yaml
+from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package (a test dependency there)
+    import tomli as tomllib
 
 import lwcourse as lw
 
@@ -30,25 +35,29 @@ def test_setup_rejects_bad_arguments(kwargs, name):
         lw.setup(**kwargs)
 
 
-def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
+def _names(requirements, python: str) -> set[str]:
+    """Package names of the requirements that apply to ``python`` (markers evaluated)."""
+    names = set()
+    for line in requirements:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate({"python_version": python}):
+            names.add(req.name.lower())
+    return names
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        wanted |= {_name(r) for r in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    listed = set()
-    for dep in env["dependencies"]:
-        if isinstance(dep, dict):
-            listed |= {_name(r) for r in dep.get("pip", []) if not r.startswith("-e")}
-        else:
-            listed.add(_name(dep))
-    listed -= {"python", "pip"}
-    assert listed == wanted
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    python = next(d.split("=", 1)[1] for d in conda if d.startswith("python="))
+    conda = [d for d in conda if not d.startswith("python=") and d != "pip"]
+    wanted = _names(project["dependencies"], python)
+    for extra in project["optional-dependencies"].values():
+        wanted |= _names(extra, python)
     pip_lines = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    listed = _names(conda, python) | _names([p for p in pip_lines if not p.startswith("-e")],
+                                            python)
+    assert listed == wanted
     assert any(line.startswith("-e .[") for line in pip_lines)  # installs lwcourse itself
 
 
