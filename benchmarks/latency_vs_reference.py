@@ -31,6 +31,7 @@ import sys
 import torch
 
 from lwcourse import bench
+from lwcourse.cli import _positive  # the CLI's check: a positive integer
 from lwcourse.models import create, list_models
 from lwcourse.reference import REFERENCES, randomize_, reference_model, transplant
 
@@ -39,24 +40,14 @@ def models_with_reference() -> list[str]:
     return [name for name in list_models() if name in REFERENCES]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None,
                         help="registry names (default: every model with a reference)")
-    parser.add_argument("--batches", nargs="+", type=_positive_int, default=[1, 16])
-    parser.add_argument("--threads", nargs="+", type=_positive_int, default=[1, 2])
-    parser.add_argument("--resolution", type=_positive_int, default=224)
-    parser.add_argument("--rounds", type=_positive_int, default=15,
+    parser.add_argument("--batches", nargs="+", type=_positive, default=[1, 16])
+    parser.add_argument("--threads", nargs="+", type=_positive, default=[1, 2])
+    parser.add_argument("--resolution", type=_positive, default=224)
+    parser.add_argument("--rounds", type=_positive, default=15,
                         help="interleaved timing rounds per model pair (default 15)")
     parser.add_argument("--control", action="store_true",
                         help="also print the A/A control (the reference against a copy of "

@@ -19,9 +19,10 @@ import sys
 import torch
 
 from lwcourse import bench
+from lwcourse.cli import _positive
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from latency_vs_reference import _positive_int, models_with_reference, pair  # noqa: E402
+from latency_vs_reference import models_with_reference, pair  # noqa: E402
 
 
 def faults_per_call(calls: dict, x: torch.Tensor, rounds: int, warmup: int = 5) -> dict:
@@ -41,9 +42,9 @@ def faults_per_call(calls: dict, x: torch.Tensor, rounds: int, warmup: int = 5) 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None)
-    parser.add_argument("--batch", type=_positive_int, default=1)
-    parser.add_argument("--resolution", type=_positive_int, default=224)
-    parser.add_argument("--rounds", type=_positive_int, default=30)
+    parser.add_argument("--batch", type=_positive, default=1)
+    parser.add_argument("--resolution", type=_positive, default=224)
+    parser.add_argument("--rounds", type=_positive, default=30)
     args = parser.parse_args(argv)
     known = models_with_reference()
     wrong = [m for m in args.models or [] if m not in known]

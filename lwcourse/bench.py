@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import numbers
 import os
 import platform
 import re
@@ -79,10 +80,11 @@ def _make_input(x_or_size, generator: torch.Generator | None = None) -> torch.Te
     if isinstance(x_or_size, torch.Tensor):
         return x_or_size
     if (not isinstance(x_or_size, tuple | list) or not x_or_size
-            or any(isinstance(d, bool) or not isinstance(d, int) or d <= 0 for d in x_or_size)):
+            or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0
+                   for d in x_or_size)):
         raise ValueError(f"input must be a tensor or a non-empty tuple of positive ints such "
                          f"as (1, 3, 224, 224), got {x_or_size!r}")
-    return torch.randn(*x_or_size, generator=generator)
+    return torch.randn(*map(int, x_or_size), generator=generator)
 
 
 # --- machine and threads ----------------------------------------------------------------------
@@ -243,9 +245,6 @@ def latency(model: Model, x_or_input_size=(1, 3, 224, 224), *, threads: int = 1,
 
 # --- compare ----------------------------------------------------------------------------------
 
-_VERDICTS = ("faster", "slower", "within noise")
-
-
 @dataclass
 class Comparison:
     """Latencies of several models timed in interleaved rounds, their ratios to a baseline and
@@ -344,7 +343,7 @@ def _split_entry(name: str, entry) -> tuple[Model, object]:
 
 
 def compare(models: Mapping[str, object], input_size=(1, 3, 224, 224), *, threads: int = 1,
-            time_budget_s: float = 10.0, rounds: int | None = None, min_rounds: int = 5,
+            time_budget_s: float = 5.0, rounds: int | None = None, min_rounds: int = 5,
             max_rounds: int = 200, baseline: str | None = None, warmup: int | None = None,
             min_round_ms: float = 5.0, seed: int = 0) -> Comparison:
     """Time several models in interleaved rounds (A, B, A', then B, A', A, ...: who goes first
@@ -632,6 +631,14 @@ class Attribution:
         return [t for t in (*OP_TYPES, OUTSIDE_OPS) if t in present]
 
     @property
+    def unmatched(self) -> dict[str, tuple[int, int]]:
+        """Op types whose ops per forward differ between the cost profiler and torch.profiler
+        (``{type: (counted, timed)}``); empty when every counted op was timed."""
+        return {t: (self.calls_counted.get(t, 0), self.calls_measured.get(t, 0))
+                for t in OP_TYPES[:-1]
+                if self.calls_counted.get(t, 0) != self.calls_measured.get(t, 0)}
+
+    @property
     def total_ms(self) -> float:
         return sum(self.time_ms.values())
 
@@ -656,6 +663,8 @@ class Attribution:
                      f"{sum(self.macs.values()) / 1e6:>6.1f}M "
                      f"{sum(self.memory_access.values()) / 1e6:>11.1f}M {'':>7} "
                      f"{self.total_ms:>13.3f}")
+        for t, (counted, timed) in self.unmatched.items():
+            lines.append(f"note: {t}: {counted} ops counted, {timed} timed per forward")
         return "\n".join(lines)
 
     def plot(self, ax=None, title: str = ""):

@@ -112,18 +112,10 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``execute`` on the ``lwcourse`` command's subparsers."""
+    from .cli import _positive
+
     p = subparsers.add_parser("execute", help="run notebooks one at a time on an idle machine "
                               "and store their outputs and figures",
                               description=__doc__.split("\n\n")[1])
@@ -135,7 +127,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="refuse to start above this 1-minute load average (default 0.5)")
     p.add_argument("--force", action="store_true",
                    help="run on a busy machine anyway (its stored timings will be unreliable)")
-    p.add_argument("--timeout", type=_positive_int, default=600,
+    p.add_argument("--timeout", type=_positive, default=600,
                    help="seconds allowed per cell (default 600)")
     p.set_defaults(func=cmd_execute)
     return p

@@ -141,17 +141,17 @@ def roofline(peak: MachinePeak, points: Sequence[tuple[str, float, float]] = (),
         raise ValueError(f"peak must be a lw.bench.MachinePeak (from lw.bench.machine_peak()), "
                          f"got {type(peak).__name__}")
     ax = ax or plt.subplots()[1]
-    intensities = [p[1] for p in points] + [peak.ridge_point] + [
-        line.get_xdata()[-1] / 4 for line in ax.get_lines()]
-    lo = min(min(intensities) / 4, 0.05)
-    hi = max(intensities) * 4
+    drawn = [x for line in ax.get_lines() for x in line.get_xdata()]  # earlier roofs
+    intensities = [p[1] for p in points] + [peak.ridge_point] + drawn
+    lo = min(drawn) if drawn else min(min(intensities) / 4, 0.05)
+    hi = max(drawn) if drawn else max(intensities) * 4
     grid = np.logspace(np.log10(lo), np.log10(hi), 200)
     name = label or f"{peak.threads} thread(s)"
     line = ax.plot(grid, np.minimum(peak.gflops, peak.dram_gbs * grid),
                    label=f"DRAM roof, {name}")[0]
     ax.plot(grid, np.minimum(peak.gflops, peak.cache_gbs * grid), ls="--", lw=1,
             color=line.get_color(), label=f"cache roof, {name}")
-    seen = set()
+    seen, placed = set(), []
     for text, intensity, gflops in points:
         regime = peak.regime(intensity, gflops)
         style = dict(_REGIME_STYLE[regime])
@@ -163,11 +163,14 @@ def roofline(peak: MachinePeak, points: Sequence[tuple[str, float, float]] = (),
         ax.scatter([intensity], [gflops], zorder=3, label=legend, **style, **color)
         suffix = " (cache-resident)" if regime == "cache-resident" else (
             " (above the roofs)" if regime == "above the roofs" else "")
+        near = sum(abs(np.log10(intensity / i)) < 0.3 and abs(np.log10(gflops / g)) < 0.15
+                   for i, g in placed)  # labels of nearby points are stacked, not overlaid
+        placed.append((intensity, gflops))
         ax.annotate(text + suffix, (intensity, gflops), textcoords="offset points",
-                    xytext=(5, -3), fontsize=8)
+                    xytext=(5, -3 - 10 * near), fontsize=8)
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP / byte)",
            ylabel="GFLOP/s", title=title)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="best", fontsize=7)
     return ax
 
 

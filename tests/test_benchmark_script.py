@@ -31,12 +31,12 @@ def test_script_prints_a_row_per_configuration_with_the_aa_control(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--models", "shufflenet_v1"], "no reference for shufflenet_v1"),
-    (["--batches", "0"], "--batches: must be a positive integer, got '0'"),
-    (["--batches", "-1"], "--batches: must be a positive integer"),
-    (["--resolution", "0"], "--resolution: must be a positive integer"),
-    (["--resolution", "x"], "--resolution: must be a positive integer, got 'x'"),
-    (["--threads", "0"], "--threads: must be a positive integer"),
-    (["--rounds", "0"], "--rounds: must be a positive integer"),
+    (["--batches", "0"], "--batches: expected a positive integer, got '0'"),
+    (["--batches", "-1"], "--batches: expected a positive integer"),
+    (["--resolution", "0"], "--resolution: expected a positive integer"),
+    (["--resolution", "x"], "--resolution: expected a positive integer, got 'x'"),
+    (["--threads", "0"], "--threads: expected a positive integer"),
+    (["--rounds", "0"], "--rounds: expected a positive integer"),
     (["--threads", "100000"], "--threads must be between 1 and"),
     (["--models", "mobilenet_v2", "mobilenet_v2"], "--models lists mobilenet_v2 more than once"),
     (["--batches", "1", "1"], "--batches lists 1 more than once"),
