@@ -11,6 +11,7 @@ carry ``@register_model`` and which is imported below (one line in the import li
 # Importing a family module registers its builders: one line per family.
 from . import (  # noqa: F401 (imported to register)
     efficientnet,
+    efficientnet_lite,
     ghostnet,
     mnasnet,
     mobilenet_v1,
