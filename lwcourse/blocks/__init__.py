@@ -12,6 +12,7 @@ from .attention import (
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
 from .mbconv import DropPath, InvertedResidual, MBConv
+from .mixconv import MixConv, MixConvBNAct, MixInvertedResidual, split_channels
 from .resnext import ResNeXtBottleneck
 from .sandglass import SandglassBlock
 from .se import SqueezeExcitation
@@ -35,6 +36,10 @@ __all__ = [
     "DropPath",
     "InvertedResidual",
     "MBConv",
+    "MixConv",
+    "MixConvBNAct",
+    "MixInvertedResidual",
+    "split_channels",
     "SqueezeExcitation",
     "make_divisible",
     "resolve_activation",

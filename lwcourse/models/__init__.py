@@ -12,7 +12,9 @@ carry ``@register_model`` and which is imported below (one line in the import li
 from . import (  # noqa: F401 (imported to register)
     efficientnet,
     efficientnet_lite,
+    fbnet,
     ghostnet,
+    mixnet,
     mnasnet,
     mobilenet_v1,
     mobilenet_v2,
