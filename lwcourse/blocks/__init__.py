@@ -11,6 +11,7 @@ from .attention import (
 )
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
+from .lcnet import DepthwiseSeparableSE
 from .mbconv import DropPath, InvertedResidual, MBConv
 from .mixconv import MixConv, MixConvBNAct, MixInvertedResidual, split_channels
 from .resnext import ResNeXtBottleneck
@@ -33,6 +34,7 @@ __all__ = [
     "channel_shuffle",
     "ConvBNAct",
     "DepthwiseSeparableConv",
+    "DepthwiseSeparableSE",
     "DropPath",
     "InvertedResidual",
     "MBConv",
