@@ -61,6 +61,16 @@ CASES = [
     Case("DepthwiseSeparableSE", "unknown name",
          lambda: blocks.DepthwiseSeparableSE(8, 8, activation="swish"),
          "activation must be one of"),
+    Case("HarDBlock", "too small",
+         lambda: blocks.HarDBlock(8, 8, growth=4, growth_factor=0.5, layers=2),
+         r"growth_factor must be a number in \[1, inf\)"),
+    Case("HarDBlock", "zero", lambda: blocks.HarDBlock(8, 8, growth=4, growth_factor=1.6,
+                                                       layers=0),
+         "layers must be a positive integer"),
+    Case("harmonic_links", "zero", lambda: blocks.harmonic_links(0),
+         "layer must be a positive integer"),
+    Case("harmonic_widths", "wrong type", lambda: blocks.harmonic_widths(8, 4.5, 1.6, 2),
+         "growth must be a positive integer"),
     Case("MixConv", "wrong type", lambda: blocks.MixConv(8, 8, kernel_sizes=3),
          "kernel_sizes must be a non-empty tuple of odd positive integers; got 3"),
     Case("MixConv", "too small", lambda: blocks.MixConv(8, 8, kernel_sizes=()),
@@ -337,7 +347,8 @@ def test_every_public_entry_point_has_cases(module, names):
 
 # --- generic checks over every block in lwcourse.blocks --------------------------------------
 
-VALID_KWARGS = {"mid_channels": 16, "width": 32}  # required keyword-only arguments
+VALID_KWARGS = {"mid_channels": 16, "width": 32, "growth": 4, "growth_factor": 1.6,
+                "layers": 2}  # required keyword-only arguments
 VALID_CHANNELS = {blocks.ShuffleV1Unit: 24}  # the default (16) does not split into 3 groups
 CHANNEL_BLOCKS = [getattr(blocks, n) for n in blocks.__all__
                   if inspect.isclass(getattr(blocks, n))

@@ -11,6 +11,7 @@ from .attention import (
 )
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
+from .hardnet import HarDBlock, harmonic_links, harmonic_widths
 from .lcnet import DepthwiseSeparableSE
 from .mbconv import DropPath, InvertedResidual, MBConv
 from .mixconv import MixConv, MixConvBNAct, MixInvertedResidual, split_channels
@@ -27,6 +28,9 @@ __all__ = [
     "ChannelShuffle",
     "GhostBottleneck",
     "GhostModule",
+    "HarDBlock",
+    "harmonic_links",
+    "harmonic_widths",
     "ResNeXtBottleneck",
     "SandglassBlock",
     "ShuffleV1Unit",

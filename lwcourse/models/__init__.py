@@ -14,6 +14,7 @@ from . import (  # noqa: F401 (imported to register)
     efficientnet_lite,
     fbnet,
     ghostnet,
+    hardnet,
     lcnet,
     mixnet,
     mnasnet,
