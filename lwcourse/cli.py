@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .execute import add_parser as add_execute_parser
 
     add_execute_parser(sub)
+    from .survey import add_parser as add_survey_parser
+
+    add_survey_parser(sub)
     return parser
 
 
