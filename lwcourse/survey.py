@@ -45,6 +45,8 @@ class Paper:
     source: str
 
 
+LITE_README = "tensorflow/tpu models/official/efficientnet/lite/README.md (FP32)"
+LCNET_DOCS = "PP-LCNet (Cui et al. 2021) Table; PaddleClas docs/en/models/PP-LCNet_en.md"
 PAPER: dict[str, Paper] = {
     "mobilenet_v1": Paper(70.6, 4.2, 569, "MobileNets (Howard et al. 2017) Table 8"),
     "mobilenet_v2": Paper(72.0, 3.4, 300, "MobileNetV2 (Sandler et al. 2018) Table 4"),
@@ -64,21 +66,21 @@ PAPER: dict[str, Paper] = {
     "efficientnet_b5": Paper(83.6, 30, 9900, "EfficientNet (Tan & Le 2019) Table 2"),
     "efficientnet_b6": Paper(84.0, 43, 19000, "EfficientNet (Tan & Le 2019) Table 2"),
     "efficientnet_b7": Paper(84.3, 66, 37000, "EfficientNet (Tan & Le 2019) Table 2"),
-    "efficientnet_lite0": Paper(75.1, 4.7, None, "tensorflow/tpu efficientnet/lite README"),
-    "efficientnet_lite1": Paper(76.7, 5.4, None, "tensorflow/tpu efficientnet/lite README"),
-    "efficientnet_lite2": Paper(77.6, 6.1, None, "tensorflow/tpu efficientnet/lite README"),
-    "efficientnet_lite3": Paper(79.8, 8.2, None, "tensorflow/tpu efficientnet/lite README"),
-    "efficientnet_lite4": Paper(81.5, 13.0, None, "tensorflow/tpu efficientnet/lite README"),
+    "efficientnet_lite0": Paper(75.1, 4.7, 407, LITE_README),
+    "efficientnet_lite1": Paper(76.7, 5.4, 631, LITE_README),
+    "efficientnet_lite2": Paper(77.6, 6.1, 899, LITE_README),
+    "efficientnet_lite3": Paper(79.8, 8.2, 1440, LITE_README),
+    "efficientnet_lite4": Paper(81.5, 13.0, 2640, LITE_README),
     "mixnet_s": Paper(75.8, 4.1, 256, "MixConv (Tan & Le 2019) Table 2"),
     "mixnet_m": Paper(77.0, 5.0, 360, "MixConv (Tan & Le 2019) Table 2"),
     "mixnet_l": Paper(78.9, 7.3, 565, "MixConv (Tan & Le 2019) Table 2"),
     "fbnet_c": Paper(74.9, 5.5, 375, "FBNet (Wu et al. 2019) Table 2"),
-    "hardnet39ds": Paper(72.1, 3.5, 440, "PingoLH/Pytorch-HarDNet README"),
-    "hardnet68ds": Paper(74.3, 4.2, 790, "PingoLH/Pytorch-HarDNet README"),
-    "lcnet_050": Paper(63.1, 1.9, 47, "PP-LCNet (Cui et al. 2021) Table 2"),
-    "lcnet_075": Paper(68.2, 2.4, 98, "PP-LCNet (Cui et al. 2021) Table 2"),
-    "lcnet_100": Paper(71.3, 3.0, 161, "PP-LCNet (Cui et al. 2021) Table 2"),
-    "lcnet_150": Paper(73.7, 4.5, 342, "PP-LCNet (Cui et al. 2021) Table 2"),
+    "hardnet39ds": Paper(72.08, 3.5, 440, "PingoLH/Pytorch-HarDNet README"),
+    "hardnet68ds": Paper(74.29, 4.2, 790, "PingoLH/Pytorch-HarDNet README"),
+    "lcnet_050": Paper(63.14, 1.9, 47, LCNET_DOCS),
+    "lcnet_075": Paper(68.18, 2.4, 99, LCNET_DOCS),
+    "lcnet_100": Paper(71.32, 3.0, 161, LCNET_DOCS),
+    "lcnet_150": Paper(73.71, 4.5, 342, LCNET_DOCS),
     "resnext50_32x4d": Paper(77.8, 25.0, 4200, "ResNeXt (Xie et al. 2017) Table 3"),
 }
 
