@@ -89,6 +89,10 @@ PAPER: dict[str, Paper] = {
 COLUMNS = ["model", "family", "resolution", "batch", "threads", "max_channels", "params", "macs",
            "memory_access", "memory_access_folded", "peak_activation", "median_ms", "iqr_ms",
            "aa_low", "aa_high", "paper_top1", "paper_params_m", "paper_macs_m", "paper_source"]
+# Roofline time of each op type (ms), from the machine_peak of the row's thread count.
+ROOFLINE_COLUMNS = {t: "roofline_" + t.replace(" ", "_").replace("/", "_")
+                    for t in bench.OP_TYPES}
+COLUMNS += list(ROOFLINE_COLUMNS.values())
 
 
 def family(name: str) -> str:
@@ -120,9 +124,13 @@ def cost_row(name: str, batch: int) -> dict:
             "paper_source": paper.source if paper else ""}
 
 
-def measure_row(name: str, batch: int, threads: int, time_budget_s: float) -> dict:
-    """The cost row plus latency (median, IQR) and the A/A noise band of the same run."""
+def measure_row(name: str, batch: int, threads: int, time_budget_s: float,
+                peak: tuple[float, float]) -> dict:
+    """The cost row plus latency (median, IQR), the A/A noise band of the same run and the
+    roofline time of each op type for ``peak = (GFLOP/s, DRAM GB/s)``."""
     row = cost_row(name, batch)
+    times = op_type_times(name, batch, *peak)
+    row.update({col: round(times.get(t, 0.0), 6) for t, col in ROOFLINE_COLUMNS.items()})
     torch.manual_seed(0)
     model = models.create(name).eval()
     size = (batch, 3, row["resolution"], row["resolution"])
@@ -152,10 +160,12 @@ def read_csv(path: Path) -> list[dict]:
     return rows
 
 
-def run(names: Sequence[str], batches: Sequence[int], threads: Sequence[int], out: Path, *,
-        time_budget_s: float = 2.0, progress: Callable[[str], None] = print) -> list[dict]:
+def run(names: Sequence[str], batches: Sequence[int], threads: Sequence[int], out: Path,
+        peaks: dict[int, tuple[float, float]], *, time_budget_s: float = 2.0,
+        progress: Callable[[str], None] = print) -> list[dict]:
     """Measure every missing (model, batch, threads) row, appending each to ``out/survey.csv``
-    as soon as it is done; return all rows of the file."""
+    as soon as it is done; return all rows of the file. ``peaks``: threads -> (GFLOP/s, DRAM
+    GB/s), see :func:`measure_peaks`."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "survey.csv"
     done = {_key(r) for r in read_csv(path)} if path.exists() else set()
@@ -163,7 +173,7 @@ def run(names: Sequence[str], batches: Sequence[int], threads: Sequence[int], ou
     if done:
         progress(f"{len(done)} rows already in {path}; {len(todo)} to measure")
     for i, (name, batch, n_threads) in enumerate(todo, 1):
-        row = measure_row(name, batch, n_threads, time_budget_s)
+        row = measure_row(name, batch, n_threads, time_budget_s, peaks[n_threads])
         new = not path.exists()
         with open(path, "a", newline="") as f:
             writer = csv.DictWriter(f, COLUMNS)
@@ -266,11 +276,9 @@ class PredictorStudy:
         return "\n".join(lines)
 
 
-def predictor_study(rows: Sequence[dict], peaks: dict[int, tuple[float, float]]
-                    ) -> PredictorStudy:
+def predictor_study(rows: Sequence[dict]) -> PredictorStudy:
     """Fit and evaluate the four predictors on survey ``rows``, leave-one-family-out within
-    each (batch, threads) setting. ``peaks``: threads -> (GFLOP/s, DRAM GB/s), from
-    ``machine_peak``. A setting needs at least two families and three rows."""
+    each (batch, threads) setting. A setting needs at least two families and three rows."""
     measured, names, predicted = {}, {}, {}
     settings = sorted({(r["batch"], r["threads"]) for r in rows})
     for b, t in settings:
@@ -278,11 +286,8 @@ def predictor_study(rows: Sequence[dict], peaks: dict[int, tuple[float, float]]
         families = sorted({r["family"] for r in group})
         if len(families) < 2 or len(group) < 3:
             continue
-        if t not in peaks:
-            raise ValueError(f"peaks has no entry for {t} thread(s); got {sorted(peaks)}")
-        gflops, dram = peaks[t]
-        types = [op_type_times(r["model"], b, gflops, dram) for r in group]
-        kinds = sorted({k for tt in types for k in tt})
+        types = [{t: r[col] for t, col in ROOFLINE_COLUMNS.items()} for r in group]
+        kinds = [k for k in bench.OP_TYPES if any(tt[k] for tt in types)]
         y = np.array([r["median_ms"] for r in group])
         features = {
             "MACs only": np.array([[1.0, r["macs"]] for r in group]),
@@ -351,7 +356,7 @@ def predictor_figure(study: PredictorStudy, batch: int, threads: int):
 
 # --- the command ------------------------------------------------------------------------------
 
-def _peaks(threads: Sequence[int], out: Path) -> dict[int, tuple[float, float]]:
+def measure_peaks(threads: Sequence[int], out: Path) -> dict[int, tuple[float, float]]:
     """``machine_peak`` per thread count, kept in ``out/survey_peak.csv`` (measured once)."""
     path = out / "survey_peak.csv"
     peaks = {}
@@ -397,14 +402,16 @@ def cmd_survey(args) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out: the parent folder {str(out.parent)!r} does not exist")
     print(bench.machine_info())
-    rows = run(names, batches, threads, out, time_budget_s=args.budget,
+    out.mkdir(exist_ok=True)
+    peaks = measure_peaks(threads, out)
+    rows = run(names, batches, threads, out, peaks, time_budget_s=args.budget,
                progress=lambda line: print(line, flush=True))
     (out / "survey.md").write_text(markdown(rows))
     print(f"wrote {out / 'survey.csv'} and {out / 'survey.md'} ({len(rows)} rows)")
     b, t = batches[0], threads[0]
     save = {"metadata": {"Software": None}, "dpi": 100, "bbox_inches": "tight"}
     pareto_figure(rows, b, t).savefig(out / "survey_pareto.png", **save)
-    study = predictor_study(rows, _peaks(sorted({r["threads"] for r in rows}), out))
+    study = predictor_study(rows)
     if (b, t) in study.measured:
         print(study.table())
         predictor_figure(study, b, t).savefig(out / "survey_predictors.png", **save)

@@ -34,6 +34,7 @@ def test_the_command_writes_table_plots_and_resumes(tmp_path, capsys, fixed_peak
     assert rows[0]["params"] == n_params(create("lcnet_050")) == 1_880_856
     assert rows[2]["paper_top1"] == 75.8 and rows[2]["family"] == "mixnet"
     assert all(r["median_ms"] > 0 and r["aa_low"] <= 1 <= r["aa_high"] for r in rows)
+    assert rows[0]["roofline_depthwise"] > 0 and rows[0]["roofline_grouped_conv"] == 0
     assert (tmp_path / "survey.md").read_text().count("\n| ") == 3  # one line per row
     assert "MACs only" in out and "per-op-type linear" in out
     assert cli.main(argv) == 0  # again: nothing left to measure
@@ -51,17 +52,22 @@ def test_an_interrupted_run_keeps_its_finished_rows(tmp_path, monkeypatch):
 
     monkeypatch.setattr(survey, "measure_row", fail_on_second)
     with pytest.raises(KeyboardInterrupt):
-        survey.run(TINY, [1], [1], tmp_path, time_budget_s=0.05, progress=lambda _: None)
+        survey.run(TINY, [1], [1], tmp_path, {1: (50.0, 10.0)}, time_budget_s=0.05,
+                   progress=lambda _: None)
     with open(tmp_path / "survey.csv") as f:
         assert [r["model"] for r in csv.DictReader(f)] == TINY[:1]
 
 
 def test_a_latency_linear_in_macs_is_predicted_exactly_by_macs_only():
     names = ["lcnet_050", "lcnet_100", "mobilenet_v3_small", "mobilenet_v2", "fbnet_c"]
-    rows = [{**survey.cost_row(n, 1), "threads": 1} for n in names]
+    rows = []
+    for n in names:
+        times = survey.op_type_times(n, 1, 50.0, 10.0)
+        rows.append({**survey.cost_row(n, 1), "threads": 1, "median_ms": 0.0,
+                     **{col: times.get(t, 0.0) for t, col in survey.ROOFLINE_COLUMNS.items()}})
     for r in rows:
         r["median_ms"] = 2.0 + r["macs"] / 1e7
-    study = survey.predictor_study(rows, {1: (50.0, 10.0)})
+    study = survey.predictor_study(rows)
     rho, mape = study.metrics()["MACs only", 1, 1]
     assert rho == pytest.approx(1.0) and mape < 1e-6
     assert study.metrics()["memory access only", 1, 1][1] > 1  # a different cost, a real error
