@@ -403,6 +403,9 @@ def cmd_survey(args) -> int:
         raise UsageError(f"--out: the parent folder {str(out.parent)!r} does not exist")
     print(bench.machine_info())
     out.mkdir(exist_ok=True)
+    if args.fresh:  # start over: the rows and ceilings of an earlier run are discarded
+        for name in ("survey.csv", "survey_peak.csv"):
+            (out / name).unlink(missing_ok=True)
     peaks = measure_peaks(threads, out)
     rows = run(names, batches, threads, out, peaks, time_budget_s=args.budget,
                progress=lambda line: print(line, flush=True))
@@ -441,6 +444,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.add_argument("--budget", type=_seconds, default=2.0,
                    help="timing seconds per row (default 2)")
+    p.add_argument("--fresh", action="store_true",
+                   help="discard the rows and peaks already in --out (default: resume)")
     p.set_defaults(func=cmd_survey, parser=p)
     return p
 

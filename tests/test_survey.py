@@ -40,6 +40,11 @@ def test_the_command_writes_table_plots_and_resumes(tmp_path, capsys, fixed_peak
     assert cli.main(argv) == 0  # again: nothing left to measure
     assert "3 rows already in" in capsys.readouterr().out
     assert len(survey.read_csv(tmp_path / "survey.csv")) == 3
+    fresh = ["survey", "--models", *TINY, "--batches", "1", "--threads", "1", "--budget",
+             "0.05", "--out", str(tmp_path), "--fresh"]
+    assert cli.main(fresh) == 0  # --fresh: the earlier rows are discarded, these re-measured
+    assert "[2/2] mobilenet_v3_small" in capsys.readouterr().out
+    assert [r["model"] for r in survey.read_csv(tmp_path / "survey.csv")] == TINY
 
 
 def test_an_interrupted_run_keeps_its_finished_rows(tmp_path, monkeypatch):
