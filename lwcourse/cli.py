@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .train_cli import add_parser as add_train_parser
 
     add_train_parser(sub)
+    from .survey import add_parser as add_survey_parser
+
+    add_survey_parser(sub)
     return parser
 
 

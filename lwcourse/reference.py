@@ -29,6 +29,10 @@ REFERENCES: dict[str, tuple[str, str, dict]] = {
     "mnasnet_b1": ("torchvision", "mnasnet1_0", {}),
     **{f"efficientnet_b{i}": ("torchvision", f"efficientnet_b{i}", {}) for i in range(8)},
     "resnext50_32x4d": ("torchvision", "resnext50_32x4d", {}),
+    **{f"lcnet_{v}": ("timm", f"lcnet_{v}", {}) for v in ("050", "075", "100", "150")},
+    "fbnet_c": ("timm", "fbnetc_100", {}),
+    **{f"mixnet_{v}": ("timm", f"mixnet_{v}", {}) for v in "sml"},
+    **{f"efficientnet_lite{i}": ("timm", f"efficientnet_lite{i}", {}) for i in range(5)},
 }
 
 

@@ -11,7 +11,10 @@ from .attention import (
 )
 from .conv import ConvBNAct, DepthwiseSeparableConv, make_divisible, resolve_activation
 from .ghost import GhostBottleneck, GhostModule
+from .hardnet import HarDBlock, harmonic_links, harmonic_widths
+from .lcnet import DepthwiseSeparableSE
 from .mbconv import DropPath, InvertedResidual, MBConv
+from .mixconv import MixConv, MixConvBNAct, MixInvertedResidual, split_channels
 from .resnext import ResNeXtBottleneck
 from .sandglass import SandglassBlock
 from .se import SqueezeExcitation
@@ -25,6 +28,9 @@ __all__ = [
     "ChannelShuffle",
     "GhostBottleneck",
     "GhostModule",
+    "HarDBlock",
+    "harmonic_links",
+    "harmonic_widths",
     "ResNeXtBottleneck",
     "SandglassBlock",
     "ShuffleV1Unit",
@@ -32,9 +38,14 @@ __all__ = [
     "channel_shuffle",
     "ConvBNAct",
     "DepthwiseSeparableConv",
+    "DepthwiseSeparableSE",
     "DropPath",
     "InvertedResidual",
     "MBConv",
+    "MixConv",
+    "MixConvBNAct",
+    "MixInvertedResidual",
+    "split_channels",
     "SqueezeExcitation",
     "make_divisible",
     "resolve_activation",

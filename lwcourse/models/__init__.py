@@ -11,7 +11,12 @@ carry ``@register_model`` and which is imported below (one line in the import li
 # Importing a family module registers its builders: one line per family.
 from . import (  # noqa: F401 (imported to register)
     efficientnet,
+    efficientnet_lite,
+    fbnet,
     ghostnet,
+    hardnet,
+    lcnet,
+    mixnet,
     mnasnet,
     mobilenet_v1,
     mobilenet_v2,
