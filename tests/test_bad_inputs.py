@@ -265,6 +265,12 @@ CASES = [
     Case("setup", "wrong type", lambda: lwcourse.setup(threads=2.0),
          "threads must be a positive integer"),
     # --- connectivity -----------------------------------------------------------------------
+    Case("shuffle_permutation", "not divisible", lambda: connectivity.shuffle_permutation(6, 4),
+         "groups=4 must divide channels=6"),
+    Case("inverse_permutation", "not divisible", lambda: connectivity.inverse_permutation([0, 0]),
+         "perm must be a permutation"),
+    Case("group_counts", "not divisible", lambda: connectivity.group_counts([0, 1, 2], 2),
+         "groups=2 must divide channels=3"),
     Case("connectivity_matrix", "zero", lambda: connectivity.connectivity_matrix(conv(), 0),
          "in_channels must be a positive integer"),
     Case("connectivity_matrix", "zero",
