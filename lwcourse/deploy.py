@@ -268,17 +268,21 @@ def optimize(model: nn.Module, example, *, fold_bn: bool = True, channels_last: 
 
 @contextlib.contextmanager
 def _quiet_torchao():
-    # torchao logs one deprecation at import (an Enum registered with pytree) on stderr.
-    logger = logging.getLogger("torch.utils._pytree")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    # torchao logs a deprecation at import (an Enum registered with pytree), torch.export a
+    # note on batch-size-1 specialization and torch.compile one on CUDA_HOME: all on stderr.
+    loggers = [logging.getLogger(n) for n in ("torch.utils._pytree", "torch._export",
+                                              "torch.utils.cpp_extension", "torch.onnx")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
             yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _batches(loader, name: str) -> list[torch.Tensor]:
@@ -321,7 +325,10 @@ def quantize_int8(model: nn.Module, calibration_loader) -> nn.Module:
         prepared = pt2e.prepare_pt2e(graph, quantizer)
         for x in batches:
             prepared(x)
-        return pt2e.convert_pt2e(prepared)
+        quantized = pt2e.convert_pt2e(prepared)
+    # let callers switch it to eval mode like any model (lw.bench does)
+    importlib.import_module("torchao.quantization.pt2e").allow_exported_model_train_eval(quantized)
+    return quantized
 
 
 # --- ONNX ----------------------------------------------------------------------------------------
@@ -403,3 +410,48 @@ def load_pretrained(name: str) -> nn.Module:
                            f"once, then cached; with no network, copy the file into the cache "
                            f"(TORCH_HOME for torchvision, HF_HOME for timm)") from exc
     return reference.transplant(ref, models.create(name)).eval()
+
+
+# --- the deployment ladder (used by benchmarks/deploy.py and notebook 10) -----------------------
+
+LADDER = ("eager", "bn_folded", "channels_last", "frozen", "int8", "onnxruntime")
+"""The deployment steps in order; each includes the ones before it (int8 starts from the BN-folded
+model and is compiled; ONNX Runtime runs the BN-folded fp32 model)."""
+
+
+def ladder(model: nn.Module, example, *, steps=LADDER, threads: int = 1, calibration=None,
+           workdir=None) -> dict[str, object]:
+    """``{step: callable}`` for each of ``steps`` (names from :data:`LADDER`), all computing
+    ``model`` (eval mode) on inputs shaped like ``example``. ``int8`` needs ``calibration``
+    batches and compiles (tens of seconds); ``onnxruntime`` needs a ``workdir`` for its file
+    and runs with ``threads`` threads."""
+    _check_model(model)
+    example = _check_example(example)
+    if isinstance(steps, str) or not all(s in LADDER for s in steps) or not steps:
+        raise ValueError(f"steps must be a non-empty list of {', '.join(LADDER)}; got {steps!r}")
+    if "int8" in steps and calibration is None:
+        raise ValueError("the int8 step needs calibration batches (calibration=[...])")
+    if "onnxruntime" in steps and (workdir is None or not Path(workdir).is_dir()):
+        raise ValueError(f"the onnxruntime step needs an existing workdir; got {workdir!r}")
+    built: dict[str, object] = {}
+    folded = fold_bn(model, example)
+    builders = {
+        "eager": lambda: model,
+        "bn_folded": lambda: folded,
+        "channels_last": lambda: optimize(model, example, freeze=False),
+        "frozen": lambda: optimize(model, example),
+        "int8": lambda: _compiled(quantize_int8(folded, calibration)),
+        "onnxruntime": lambda: onnx_session(
+            export_onnx(folded, Path(workdir) / "model.onnx", example), threads=threads),
+    }
+    for step in steps:
+        built[step] = builders[step]()
+    return built
+
+
+def _compiled(model: nn.Module):
+    if not has_cxx_compiler():
+        raise RuntimeError("the int8 step needs torch.compile, which needs a C++ compiler "
+                           "(g++ or clang++) on PATH")
+    with _quiet_torchao():
+        return torch.compile(model)
