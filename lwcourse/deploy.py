@@ -455,3 +455,59 @@ def _compiled(model: nn.Module):
                            "(g++ or clang++) on PATH")
     with _quiet_torchao():
         return torch.compile(model)
+
+
+# --- the glibc allocator lesson -------------------------------------------------------------------
+
+KEEP_MEMORY_ENV = {"MALLOC_MMAP_THRESHOLD_": str(4 * 2**30), "MALLOC_TRIM_THRESHOLD_": str(2**36)}
+"""glibc settings that keep freed activation buffers in the process: blocks up to 4 GiB come from
+the heap instead of fresh ``mmap`` pages, and the heap is trimmed back to the OS only above
+64 GiB free. Set them in the environment before the process starts (``docker run -e``, a systemd
+``Environment=`` line, or the shell) — glibc reads them once, at start-up."""
+
+_CHILD = """
+import resource, statistics, sys, time, torch
+from lwcourse.models import create
+name, batch, resolution, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(1)
+model, x = create(name).eval(), torch.randn(batch, 3, resolution, resolution)
+times = []
+with torch.inference_mode():
+    model(x)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        start = time.perf_counter(); model(x); times.append(time.perf_counter() - start)
+faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / calls
+q1, median, q3 = statistics.quantiles(times, n=4)
+print(median * 1e3, (q3 - q1) * 1e3, faults)
+"""
+
+
+def latency_in_subprocess(name: str, batch: int, resolution: int, *, calls: int = 7,
+                          env: dict | None = None) -> tuple[float, float, float]:
+    """``(median ms, IQR ms, minor page faults per call)`` of registry model ``name`` timed in a
+    fresh Python process (1 thread) whose environment adds ``env`` — the only way to try glibc
+    allocator settings, which are read at process start."""
+    import os
+    import subprocess
+    import sys
+
+    from ._checks import check_positive_int
+
+    for arg, value in {"batch": batch, "resolution": resolution, "calls": calls}.items():
+        check_positive_int(arg, value)
+    if calls < 3:
+        raise ValueError(f"calls must be at least 3 (a median and an IQR); got {calls}")
+    if env is not None and (not isinstance(env, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise ValueError(f"env must be a dict of strings to strings; got {env!r}")
+    child_env = {**os.environ, **(env or {})}
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), child_env.get("PYTHONPATH", "")])
+    run = subprocess.run([sys.executable, "-c", _CHILD, name, str(batch), str(resolution),
+                          str(calls)], capture_output=True, text=True, env=child_env,
+                         timeout=600)
+    if run.returncode != 0:
+        raise RuntimeError(f"the timing subprocess failed: {run.stderr.strip().splitlines()[-1]}")
+    median, iqr, faults = (float(v) for v in run.stdout.split())
+    return median, iqr, faults

@@ -170,3 +170,31 @@ def test_load_pretrained_rejects_unknown_names_and_explains_missing_network(tmp_
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
     with pytest.raises(RuntimeError, match="could not get the pretrained weights"):
         deploy.load_pretrained("mobilenet_v2")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(batch=0), "batch must be a positive integer"),
+    (dict(calls=2), "calls must be at least 3"),
+    (dict(env={"MALLOC_MMAP_THRESHOLD_": 4}), "env must be a dict of strings"),
+])
+def test_latency_in_subprocess_rejects_bad_inputs(kwargs, match):
+    args = {"batch": 1, "resolution": 32, "calls": 3, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        deploy.latency_in_subprocess("mobilenet_v2", args.pop("batch"), args.pop("resolution"),
+                                     **args)
+
+
+def test_ladder_rejects_unknown_steps_and_missing_prerequisites():
+    with pytest.raises(ValueError, match="steps must be a non-empty list"):
+        deploy.ladder(tiny(), X, steps=["tensorrt"])
+    with pytest.raises(ValueError, match="needs calibration batches"):
+        deploy.ladder(tiny(), X, steps=["int8"])
+    with pytest.raises(ValueError, match="needs an existing workdir"):
+        deploy.ladder(tiny(), X, steps=["onnxruntime"])
+
+
+def test_ladder_steps_agree_with_the_model():
+    steps = deploy.ladder(tiny(), X, steps=["eager", "bn_folded", "channels_last", "frozen"])
+    with torch.no_grad():
+        for run in steps.values():
+            assert deploy.max_abs_diff(run(X), tiny()(X)) <= deploy.FOLD_TOLERANCE
