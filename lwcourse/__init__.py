@@ -11,7 +11,8 @@ from ._setup import setup
 
 __version__ = "0.1.0"
 _SUBMODULES = ("blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
-               "connectivity", "guidelines", "classroom", "cli", "execute", "memory", "se_lab", "deploy")
+               "connectivity", "guidelines", "classroom", "cli", "execute", "memory", "se_lab",
+               "deploy")
 __all__ = ["setup", "__version__", *_SUBMODULES]
 
 
