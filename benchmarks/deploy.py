@@ -106,6 +106,8 @@ def main(argv=None) -> int:
         for name, threads in itertools.product(args.models, args.threads):
             for row in rows_for(name, threads, args, workdir):
                 rows.append(row)
+                if args.out:  # written as it goes: a long run keeps what it measured
+                    write_csv(args.out, rows)
                 print(f"{name:<20} {threads:>3} {row['step']:<14} "
                       f"{bench.format_ms(row['median_ms']):>12} "
                       f"{bench.format_ms(row['q3_ms'] - row['q1_ms']):>12} "
@@ -117,12 +119,14 @@ def main(argv=None) -> int:
                     and r["step"] != "reference"), key=lambda r: r["speedup_vs_reference"])
         print(f"best for {name} at {threads} thread(s): {best['step']}, "
               f"{best['speedup_vs_reference']:.2f}x faster than the eager reference")
-    if args.out:
-        with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
     return 0
+
+
+def write_csv(path: str, rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 if __name__ == "__main__":
