@@ -11,7 +11,7 @@ from ._setup import setup
 
 __version__ = "0.1.0"
 _SUBMODULES = ("blocks", "models", "cost", "bench", "reference", "plot", "widgets", "solutions",
-               "connectivity", "guidelines", "classroom", "cli", "data", "execute",
+               "connectivity", "guidelines", "classroom", "cli", "data", "deploy", "execute",
                "latency_table", "memory", "redundancy", "scaling", "se_lab", "survey", "train")
 __all__ = ["setup", "__version__", *_SUBMODULES]
 

@@ -1,0 +1,133 @@
+"""The deployment ladder: eager -> BN folded -> channels_last -> frozen -> int8 -> ONNX Runtime,
+for each model, against eager torchvision/timm at the same weights.
+
+Every step of one model is timed in the same interleaved rounds as the eager reference and its
+A/A control (``lwcourse.bench.compare``); the verdict says whether a ratio lies outside the A/A
+noise band. ``agreement`` is the largest absolute output difference from the eager reference.
+The int8 step compiles with ``torch.compile`` (tens of seconds per model; needs g++).
+
+    python benchmarks/deploy.py --out results/deploy.csv
+
+Target (issue 13): the best lwcourse-deployed MobileNetV2 >= 3x faster than eager torchvision at
+batch 1, 1 thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import sys
+import tempfile
+
+import torch
+
+from lwcourse import bench, deploy
+from lwcourse.cli import _positive  # the CLI's check: a positive integer
+from lwcourse.models import create
+from lwcourse.reference import randomize_, reference_model, transplant
+
+MODELS = ("mobilenet_v2", "mobilenet_v3_large", "shufflenet_v2_x1_0", "ghostnet",
+          "efficientnet_b0")
+FIELDS = ("model", "threads", "step", "median_ms", "q1_ms", "q3_ms", "ratio_vs_reference",
+          "speedup_vs_reference", "aa_low", "aa_high", "verdict", "agreement")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS,
+                        metavar="MODEL", help=f"any of {', '.join(MODELS)} (default: all)")
+    parser.add_argument("--steps", nargs="+", default=list(deploy.LADDER),
+                        choices=deploy.LADDER, metavar="STEP",
+                        help=f"any of {', '.join(deploy.LADDER)} (default: all)")
+    parser.add_argument("--threads", nargs="+", type=_positive, default=[1, 2])
+    parser.add_argument("--resolution", type=_positive, default=224)
+    parser.add_argument("--time-budget", type=float, default=10.0,
+                        help="seconds of interleaved rounds per model and thread count")
+    parser.add_argument("--out", default=None, help="write the rows to this CSV file")
+    args = parser.parse_args(argv)
+    cores = bench.available_cores()
+    if max(args.threads) > cores:
+        parser.error(f"--threads must be between 1 and {cores} (the cores available), "
+                     f"got {max(args.threads)}")
+    if not args.time_budget > 0:
+        parser.error(f"--time-budget must be a positive number of seconds, got "
+                     f"{args.time_budget}")
+    if args.resolution < 32:
+        parser.error(f"--resolution must be at least 32, got {args.resolution}")
+    return args
+
+
+def pair(name: str) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """(lwcourse model, reference) with the same randomized weights, in eval mode."""
+    torch.manual_seed(0)
+    ref = randomize_(reference_model(name)).eval()
+    return transplant(ref, create(name)).eval(), ref
+
+
+def rows_for(name: str, threads: int, args, workdir: str) -> list[dict]:
+    ours, ref = pair(name)
+    size = (1, 3, args.resolution, args.resolution)
+    x = torch.randn(size, generator=torch.Generator().manual_seed(0))
+    calibration = [torch.randn(size, generator=torch.Generator().manual_seed(i + 1))
+                   for i in range(8)]
+    steps = deploy.ladder(ours, x, steps=args.steps, threads=threads, calibration=calibration,
+                          workdir=workdir)
+    with torch.no_grad():
+        expected = ref(x)
+        agreement = {s: deploy.max_abs_diff(f(x), expected) for s, f in steps.items()}
+    entries = {"reference": (ref, x), **{s: (f, x) for s, f in steps.items()}}
+    result = bench.compare(entries, threads=threads, time_budget_s=args.time_budget)
+    lo, hi = result.noise_band
+    rows = []
+    for step in entries:
+        lat = result.results[step]
+        rows.append({"model": name, "threads": threads, "step": step,
+                     "median_ms": round(lat.median_ms, 3), "q1_ms": round(lat.q1_ms, 3),
+                     "q3_ms": round(lat.q3_ms, 3),
+                     "ratio_vs_reference": round(result.ratio(step), 3),
+                     "speedup_vs_reference": round(1 / result.ratio(step), 2),
+                     "aa_low": round(lo, 3), "aa_high": round(hi, 3),
+                     "verdict": "baseline" if step == "reference" else result.verdict(step),
+                     "agreement": f"{agreement.get(step, 0.0):.2e}"})
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    print(bench.machine_info())
+    print(f"batch 1, {args.resolution}x{args.resolution}; speed-up = eager reference median / "
+          f"step median; verdict against the A/A band")
+    header = (f"{'model':<20} {'thr':>3} {'step':<14} {'median':>12} {'IQR':>12} "
+              f"{'speed-up':>8} {'A/A band':>12}  {'verdict':<13} agreement")
+    print(header + "\n" + "-" * len(header))
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for name, threads in itertools.product(args.models, args.threads):
+            for row in rows_for(name, threads, args, workdir):
+                rows.append(row)
+                if args.out:  # written as it goes: a long run keeps what it measured
+                    write_csv(args.out, rows)
+                print(f"{name:<20} {threads:>3} {row['step']:<14} "
+                      f"{bench.format_ms(row['median_ms']):>12} "
+                      f"{bench.format_ms(row['q3_ms'] - row['q1_ms']):>12} "
+                      f"{row['speedup_vs_reference']:>7.2f}x "
+                      f"{row['aa_low']:>5.2f}-{row['aa_high']:.2f}x  {row['verdict']:<13} "
+                      f"{row['agreement']}", flush=True)
+    for name, threads in itertools.product(args.models, args.threads):
+        best = max((r for r in rows if r["model"] == name and r["threads"] == threads
+                    and r["step"] != "reference"), key=lambda r: r["speedup_vs_reference"])
+        print(f"best for {name} at {threads} thread(s): {best['step']}, "
+              f"{best['speedup_vs_reference']:.2f}x faster than the eager reference")
+    return 0
+
+
+def write_csv(path: str, rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""lwcourse.deploy: folding, optimizing, int8, ONNX and pretrained weights keep the outputs."""
+
+import pytest
+import torch
+from torch import nn
+
+import lwcourse as lw
+from lwcourse import deploy
+
+
+def tiny(seed: int = 0) -> nn.Module:
+    """Conv-BN-ReLU, a depthwise conv-BN, a residual add, pooling and a linear head."""
+    torch.manual_seed(seed)
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = lw.blocks.ConvBNAct(3, 8, kernel_size=3, stride=2)
+            self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
+                                    nn.BatchNorm2d(8))
+            self.head = nn.Linear(8, 4)
+
+        def forward(self, x):
+            x = self.stem(x)
+            x = x + self.dw(x)
+            return self.head(x.mean((2, 3)))
+
+    return lw.reference.randomize_(Tiny(), input_size=(4, 3, 16, 16)).eval()
+
+
+X = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+
+
+def n_bn(model):
+    return sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+
+
+def test_fold_bn_keeps_outputs_removes_every_bn_and_leaves_the_input_alone():
+    model = tiny()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    folded = deploy.fold_bn(model, X)
+    assert n_bn(folded) == 0 and n_bn(model) == 2
+    assert deploy.max_abs_diff(folded(X), model(X)) <= deploy.FOLD_TOLERANCE
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_fold_bn_memory_access_drop_is_the_profilers_folded_count():
+    model = lw.reference.randomize_(lw.models.create("mobilenet_v2", num_classes=10)).eval()
+    folded = deploy.fold_bn(model, (1, 3, 64, 64))
+    size = (1, 3, 64, 64)
+    assert deploy.max_abs_diff(folded(torch.randn(size)), model(torch.randn(size))) < 10
+    x = torch.randn(size)
+    assert deploy.max_abs_diff(folded(x), model(x)) <= deploy.FOLD_TOLERANCE
+    unfolded = lw.cost.profile(model, size).memory_access
+    assert lw.cost.profile(folded, size).memory_access == lw.cost.profile(
+        model, size, fold_bn=True).memory_access < unfolded
+
+
+def test_fold_conv_bn_matches_by_hand_formula():
+    conv, bn = nn.Conv2d(3, 5, 3, bias=True), nn.BatchNorm2d(5).eval()
+    lw.reference.randomize_(nn.Sequential(conv, bn), input_size=(4, 3, 8, 8))
+    fused = deploy.fold_conv_bn(conv, bn)
+    x = torch.randn(1, 3, 8, 8)
+    assert torch.allclose(fused(x), bn(conv(x)), atol=1e-5)
+
+
+class SharedConvOutput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.bn(y) + y
+
+
+def test_fold_bn_refuses_train_mode_and_shared_conv_outputs():
+    with pytest.raises(ValueError, match="eval mode"):
+        deploy.fold_bn(tiny().train(), X)
+    with pytest.raises(ValueError, match="also used elsewhere"):
+        deploy.fold_bn(SharedConvOutput().eval(), X)
+
+
+@pytest.mark.parametrize("steps", [
+    dict(), dict(freeze=False), dict(channels_last=False, fold_bn=False),
+    dict(fold_bn=False, freeze=False)])
+def test_optimize_keeps_outputs(steps):
+    model = tiny()
+    fast = deploy.optimize(model, X, **steps)
+    assert deploy.max_abs_diff(fast(X), model(X)) <= deploy.FOLD_TOLERANCE
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(example=torch.randn(3, 16, 16)), "example must be a float tensor"),
+    (dict(example=(2, 3, 16)), "4-D input size"),
+    (dict(example=X, freeze="yes"), "freeze must be True or False"),
+    (dict(example=X, compile=True), "choose one of freeze"),
+])
+def test_optimize_rejects_bad_inputs(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        deploy.optimize(tiny(), **kwargs)
+
+
+def test_bad_model_is_rejected_everywhere(tmp_path):
+    for call in (lambda: deploy.fold_bn("net"), lambda: deploy.optimize(3, X),
+                 lambda: deploy.quantize_int8(None, [X]),
+                 lambda: deploy.export_onnx([], tmp_path / "m.onnx", X)):
+        with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
+            call()
+
+
+def test_quantize_int8_agrees_with_fp32_within_bound():
+    model = tiny()
+    calibration = [torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(i))
+                   for i in range(4)]
+    q = deploy.quantize_int8(model, calibration)
+    with torch.no_grad():
+        ref, out = model(X), q(X)
+    # int8 with per-tensor activations: a few percent of the output range
+    assert deploy.max_abs_diff(out, ref) <= 0.05 * float(ref.abs().max())
+    assert deploy.max_abs_diff(out, ref) > 0  # it did quantize
+
+
+def test_quantize_int8_rejects_bad_calibration():
+    with pytest.raises(ValueError, match="calibration_loader is empty"):
+        deploy.quantize_int8(tiny(), [])
+    with pytest.raises(ValueError, match="calibration_loader must be an iterable"):
+        deploy.quantize_int8(tiny(), X)
+    with pytest.raises(ValueError, match="each batch of calibration_loader"):
+        deploy.quantize_int8(tiny(), [(torch.zeros(3), 1)])
+
+
+def test_onnx_round_trip(tmp_path):
+    model = tiny()
+    path = deploy.export_onnx(model, tmp_path / "tiny.onnx", X)
+    assert deploy.max_abs_diff(deploy.onnx_session(path)(X), model(X)) <= deploy.FOLD_TOLERANCE
+
+
+def test_onnx_rejects_bad_paths(tmp_path):
+    with pytest.raises(ValueError, match="ending in .onnx"):
+        deploy.export_onnx(tiny(), tmp_path / "tiny.pt", X)
+    with pytest.raises(ValueError, match="does not exist"):
+        deploy.export_onnx(tiny(), tmp_path / "no" / "tiny.onnx", X)
+    with pytest.raises(ValueError, match="not an existing ONNX file"):
+        deploy.onnx_session(tmp_path / "missing.onnx")
+
+
+def test_load_pretrained_uses_the_hub_cache_without_network(tmp_path, monkeypatch):
+    import torchvision
+    weights = torchvision.models.get_model_weights("shufflenet_v2_x0_5").DEFAULT
+    source = lw.reference.randomize_(lw.reference.reference_model("shufflenet_v2_x0_5"))
+    checkpoints = tmp_path / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.save(source.state_dict(), checkpoints / weights.url.rsplit("/", 1)[1])
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    model = deploy.load_pretrained("shufflenet_v2_x0_5")
+    x = torch.randn(1, 3, 64, 64)
+    assert deploy.max_abs_diff(model(x), source.eval()(x)) <= 1e-5
+
+
+def test_load_pretrained_rejects_unknown_names_and_explains_missing_network(tmp_path,
+                                                                            monkeypatch):
+    with pytest.raises(ValueError, match="name must be a model with a reference"):
+        deploy.load_pretrained("mobilenet_v9")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    with pytest.raises(RuntimeError, match="could not get the pretrained weights"):
+        deploy.load_pretrained("mobilenet_v2")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(batch=0), "batch must be a positive integer"),
+    (dict(calls=2), "calls must be at least 3"),
+    (dict(env={"MALLOC_MMAP_THRESHOLD_": 4}), "env must be a dict of strings"),
+])
+def test_latency_in_subprocess_rejects_bad_inputs(kwargs, match):
+    args = {"batch": 1, "resolution": 32, "calls": 3, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        deploy.latency_in_subprocess("mobilenet_v2", args.pop("batch"), args.pop("resolution"),
+                                     **args)
+
+
+def test_ladder_rejects_unknown_steps_and_missing_prerequisites():
+    with pytest.raises(ValueError, match="steps must be a non-empty list"):
+        deploy.ladder(tiny(), X, steps=["tensorrt"])
+    with pytest.raises(ValueError, match="needs calibration batches"):
+        deploy.ladder(tiny(), X, steps=["int8"])
+    with pytest.raises(ValueError, match="needs an existing workdir"):
+        deploy.ladder(tiny(), X, steps=["onnxruntime"])
+
+
+def test_ladder_steps_agree_with_the_model():
+    steps = deploy.ladder(tiny(), X, steps=["eager", "bn_folded", "channels_last", "frozen"])
+    with torch.no_grad():
+        for run in steps.values():
+            assert deploy.max_abs_diff(run(X), tiny()(X)) <= deploy.FOLD_TOLERANCE
