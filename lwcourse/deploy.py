@@ -379,6 +379,9 @@ def onnx_session(path, *, threads: int = 1):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # ORT's worker threads spin-wait between runs by default and would steal the cores from
+    # whatever runs next (an interleaved benchmark's other models): let them sleep.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
