@@ -48,7 +48,7 @@ def execute_notebook(path: Path, figures_dir: Path, timeout: int = 600) -> float
     os.environ[FIGURES_ENV] = str(figures_dir.resolve())
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   store_widget_state=False,
+                   store_widget_state=True,  # an Output widget needs it; dropped below
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
