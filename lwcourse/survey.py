@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -160,16 +161,31 @@ def read_csv(path: Path) -> list[dict]:
     return rows
 
 
+@functools.cache
+def _gmacs(name: str) -> float:
+    """Multiply-adds (billions) of one image at the model's default resolution."""
+    with torch.device("meta"):
+        model = models.create(name).eval()
+    r = model.default_resolution
+    return cost.profile(model, (1, 3, r, r)).macs / 1e9
+
+
 def run(names: Sequence[str], batches: Sequence[int], threads: Sequence[int], out: Path,
         peaks: dict[int, tuple[float, float]], *, time_budget_s: float = 2.0,
-        progress: Callable[[str], None] = print) -> list[dict]:
+        max_gmacs: float = math.inf, progress: Callable[[str], None] = print) -> list[dict]:
     """Measure every missing (model, batch, threads) row, appending each to ``out/survey.csv``
     as soon as it is done; return all rows of the file. ``peaks``: threads -> (GFLOP/s, DRAM
-    GB/s), see :func:`measure_peaks`."""
+    GB/s), see :func:`measure_peaks`. Rows whose batch needs more than ``max_gmacs`` billion
+    multiply-adds per call are skipped (and named)."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "survey.csv"
     done = {_key(r) for r in read_csv(path)} if path.exists() else set()
-    todo = [(n, b, t) for n in names for b in batches for t in threads if (n, b, t) not in done]
+    skipped = sorted({(n, b) for n in names for b in batches if b * _gmacs(n) > max_gmacs})
+    if skipped:
+        progress(f"skipped (batch x MACs > {max_gmacs:g} G per call): "
+                 + ", ".join(f"{n} batch {b}" for n, b in skipped))
+    todo = [(n, b, t) for n in names for b in batches for t in threads
+            if (n, b, t) not in done and (n, b) not in skipped]
     if done:
         progress(f"{len(done)} rows already in {path}; {len(todo)} to measure")
     for i, (name, batch, n_threads) in enumerate(todo, 1):
@@ -199,6 +215,24 @@ def markdown(rows: Sequence[dict]) -> str:
             f"{r['peak_activation'] / 1e6:.2f} | {r['median_ms']:.2f} ({r['iqr_ms']:.2f}) | "
             f"{r['aa_low']:.2f}-{r['aa_high']:.2f} | {top1} | {r['paper_source'] or ''} |")
     return "\n".join(lines) + "\n"
+
+
+def settings_table(rows: Sequence[dict]) -> str:
+    """One line per model, one column per (batch, threads) setting: median milliseconds per
+    image (IQR), "-" where the setting was not measured; models by MACs."""
+    settings = sorted({(r["batch"], r["threads"]) for r in rows})
+    by = {(r["model"], r["batch"], r["threads"]): r for r in rows}
+    macs = {r["model"]: r["macs"] / r["batch"] for r in rows}
+    head = f"{'ms per image':<20}" + "".join(f"{f'N={b}, {t} thr':>17}" for b, t in settings)
+    lines = [head]
+    for name in sorted(macs, key=macs.get):
+        cells = []
+        for b, t in settings:
+            r = by.get((name, b, t))
+            cells.append(f"{'-':>17}" if r is None else
+                         f"{r['median_ms'] / b:>9.2f} ({r['iqr_ms'] / b:>5.2f})")
+        lines.append(f"{name:<20}" + "".join(cells))
+    return "\n".join(lines)
 
 
 # --- which cost predicts latency --------------------------------------------------------------
@@ -396,6 +430,8 @@ def cmd_survey(args) -> int:
     batches, threads = _unique("--batches", args.batches), _unique("--threads", args.threads)
     if not (math.isfinite(args.budget) and args.budget > 0):
         raise UsageError(f"--budget must be a positive number of seconds; got {args.budget}")
+    if not args.max_gmacs > 0:  # inf allowed: no limit
+        raise UsageError(f"--max-gmacs must be a positive number (or inf); got {args.max_gmacs}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {str(out)!r} exists and is not a folder")
@@ -408,7 +444,7 @@ def cmd_survey(args) -> int:
             (out / name).unlink(missing_ok=True)
     peaks = measure_peaks(threads, out)
     rows = run(names, batches, threads, out, peaks, time_budget_s=args.budget,
-               progress=lambda line: print(line, flush=True))
+               max_gmacs=args.max_gmacs, progress=lambda line: print(line, flush=True))
     (out / "survey.md").write_text(markdown(rows))
     print(f"wrote {out / 'survey.csv'} and {out / 'survey.md'} ({len(rows)} rows)")
     b, t = batches[0], threads[0]
@@ -431,6 +467,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    return value
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``survey`` on the ``lwcourse`` command's subparsers."""
     from .cli import _positive, _threads
@@ -444,6 +490,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.add_argument("--budget", type=_seconds, default=2.0,
                    help="timing seconds per row (default 2)")
+    p.add_argument("--max-gmacs", type=_number, default=40.0, metavar="G",
+                   help="skip rows whose batch needs more than G billion multiply-adds per call "
+                   "(default 40: batch 16 of the largest models would take most of the run); "
+                   "inf: no limit")
     p.add_argument("--fresh", action="store_true",
                    help="discard the rows and peaks already in --out (default: resume)")
     p.set_defaults(func=cmd_survey, parser=p)

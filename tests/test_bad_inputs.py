@@ -449,6 +449,8 @@ CLI_CASES = [
     (["survey", "--threads", "100000"], "argument --threads: expected 1 to"),
     (["survey", "--budget", "-1"], "--budget must be a positive number of seconds"),
     (["survey", "--budget", "soon"], "argument --budget: expected a number of seconds"),
+    (["survey", "--max-gmacs", "0"], "--max-gmacs must be a positive number (or inf)"),
+    (["survey", "--max-gmacs", "nan"], "argument --max-gmacs: expected a number, got 'nan'"),
     (["survey", "--out", "/no/such/dir/out"], "--out: the parent folder '/no/such/dir'"),
     (["survey", "--out", "pyproject.toml"], "--out: 'pyproject.toml' exists and is not a folder"),
     (["list", "extra"], "unrecognized arguments: extra"),

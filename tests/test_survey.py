@@ -47,6 +47,15 @@ def test_the_command_writes_table_plots_and_resumes(tmp_path, capsys, fixed_peak
     assert [r["model"] for r in survey.read_csv(tmp_path / "survey.csv")] == TINY
 
 
+def test_rows_over_the_macs_limit_are_skipped_and_named(tmp_path, fixed_peak):
+    lines = []
+    rows = survey.run(TINY, [1, 4], [1], tmp_path, {1: (50.0, 10.0)}, time_budget_s=0.05,
+                      max_gmacs=0.1, progress=lines.append)  # lcnet_050: 0.047 G per image
+    assert [(r["model"], r["batch"]) for r in rows] == [("lcnet_050", 1), ("mobilenet_v3_small", 1)]
+    assert lines[0] == "skipped (batch x MACs > 0.1 G per call): lcnet_050 batch 4, " \
+                       "mobilenet_v3_small batch 4"
+
+
 def test_an_interrupted_run_keeps_its_finished_rows(tmp_path, monkeypatch):
     real = survey.measure_row
 
@@ -96,3 +105,14 @@ def test_spearman_and_nonnegative_fit():
 def test_every_paper_entry_names_a_registered_model_and_a_source():
     assert set(survey.PAPER) <= set(list_models())
     assert all(p.source and 0 < p.top1 < 100 for p in survey.PAPER.values())
+
+
+def test_settings_table_shows_ms_per_image_and_gaps():
+    rows = [{"model": "a", "batch": 1, "threads": 1, "macs": 10, "median_ms": 2.0, "iqr_ms": 0.5},
+            {"model": "a", "batch": 16, "threads": 1, "macs": 160, "median_ms": 16.0,
+             "iqr_ms": 1.6},
+            {"model": "b", "batch": 1, "threads": 1, "macs": 5, "median_ms": 1.0, "iqr_ms": 0.1}]
+    lines = survey.settings_table(rows).splitlines()
+    assert "N=1, 1 thr" in lines[0] and "N=16, 1 thr" in lines[0]
+    assert lines[1].split() == ["b", "1.00", "(", "0.10)", "-"]  # cheaper model first
+    assert lines[2].split() == ["a", "2.00", "(", "0.50)", "1.00", "(", "0.10)"]
