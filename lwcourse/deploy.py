@@ -401,9 +401,12 @@ def load_pretrained(name: str) -> nn.Module:
     weights are neither cached nor downloadable."""
     from . import models, reference
 
-    if not isinstance(name, str) or name not in reference.REFERENCES:
-        raise ValueError(f"name must be a model with a reference, one of "
-                         f"{', '.join(sorted(reference.REFERENCES))}; got {name!r}")
+    named = sorted(n for n, (_, constructor, _) in reference.REFERENCES.items()
+                   if isinstance(constructor, str))  # the others have no weights to fetch
+    if not isinstance(name, str) or name not in named:
+        raise ValueError(f"name must be a model with a reference that torchvision or timm "
+                         f"publish weights for by name, one of {', '.join(named)}; "
+                         f"got {name!r}")
     library, constructor, fixed = reference.REFERENCES[name]
     try:
         if library == "timm":

@@ -1,21 +1,47 @@
 """Proving that a model equals its reference: weight transplant and output comparison.
 
-The reference implementations are torchvision's and timm's (never with pretrained weights:
-nothing here touches the network).
+The reference implementations are torchvision's, timm's and pytorchcv's (never with pretrained
+weights: nothing here touches the network).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections import Counter
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from ._checks import check_name, check_positive, check_positive_int
 
-# registry name -> (library, constructor name, fixed keyword arguments)
-REFERENCES: dict[str, tuple[str, str, dict]] = {
+
+def _timm_lcnet_200(**kwargs) -> nn.Module:
+    """timm's PP-LCNet at width x2.0: timm's own builder, which timm registers only up to x1.5.
+    The explicit ``pretrained_cfg`` keeps timm from logging that it has none for this name."""
+    from timm.models.mobilenetv3 import _gen_lcnet
+
+    return _gen_lcnet("lcnet_200", channel_multiplier=2.0, pretrained=False,
+                      pretrained_cfg={"architecture": "lcnet_200"}, **kwargs)
+
+
+def _pytorchcv_hardnet(variant: str) -> Callable[..., nn.Module]:
+    def build(**kwargs) -> nn.Module:
+        """pytorchcv's HarDNet with its final ``AvgPool2d(7)`` made a global average pool: the
+        same on the 7x7 map of a 224x224 input, and it also runs on smaller inputs."""
+        from pytorchcv.models import hardnet
+
+        model = getattr(hardnet, variant)(pretrained=False, **kwargs)
+        model.features.final_pool = nn.AdaptiveAvgPool2d(1)
+        return model
+
+    return build
+
+
+# registry name -> (library, constructor, fixed keyword arguments). The constructor is the
+# library's model name or, where the library has no name for it, a function that builds the
+# library's model.
+REFERENCES: dict[str, tuple[str, str | Callable[..., nn.Module], dict]] = {
     "mobilenet_v1": ("timm", "mobilenetv1_100", {}),
     "mobilenet_v2": ("torchvision", "mobilenet_v2", {}),
     "mobilenet_v3_large": ("torchvision", "mobilenet_v3_large", {}),
@@ -29,7 +55,9 @@ REFERENCES: dict[str, tuple[str, str, dict]] = {
     "mnasnet_b1": ("torchvision", "mnasnet1_0", {}),
     **{f"efficientnet_b{i}": ("torchvision", f"efficientnet_b{i}", {}) for i in range(8)},
     "resnext50_32x4d": ("torchvision", "resnext50_32x4d", {}),
-    **{f"lcnet_{v}": ("timm", f"lcnet_{v}", {}) for v in ("050", "075", "100", "150")},
+    **{f"lcnet_{v}": ("timm", f"lcnet_{v}", {}) for v in ("035", "050", "075", "100", "150")},
+    "lcnet_200": ("timm", _timm_lcnet_200, {}),
+    **{n: ("pytorchcv", _pytorchcv_hardnet(n), {}) for n in ("hardnet39ds", "hardnet68ds")},
     "fbnet_c": ("timm", "fbnetc_100", {}),
     **{f"mixnet_{v}": ("timm", f"mixnet_{v}", {}) for v in "sml"},
     **{f"efficientnet_lite{i}": ("timm", f"efficientnet_lite{i}", {}) for i in range(5)},
@@ -37,26 +65,26 @@ REFERENCES: dict[str, tuple[str, str, dict]] = {
 
 
 def reference_model(name: str, **kwargs) -> nn.Module:
-    """The torchvision or timm counterpart of registry model ``name``, randomly initialised.
+    """The torchvision, timm or pytorchcv counterpart of registry model ``name``, randomly
+    initialised.
 
     ``kwargs`` go to the reference's constructor (e.g. ``num_classes=10``, ``width_mult=1.4``
-    for torchvision's MobileNetV2). timm is imported only when needed.
+    for torchvision's MobileNetV2). timm and pytorchcv are imported only when needed.
     """
     check_name("reference model", name, REFERENCES,
                f"the models with a reference: {', '.join(sorted(REFERENCES))}")
     library, constructor, fixed = REFERENCES[name]
     kwargs = {**fixed, **kwargs}
+    try:
+        module = importlib.import_module(library)
+    except ImportError as exc:  # pragma: no cover - timm and pytorchcv are in the test extra
+        raise ImportError(f"the reference for {name!r} comes from {library}: "
+                          f"pip install {library}") from exc
+    if callable(constructor):
+        return constructor(**kwargs)
     if library == "timm":
-        try:
-            timm = importlib.import_module("timm")
-        except ImportError as exc:  # pragma: no cover - timm is in the course and test extras
-            raise ImportError(
-                f"the reference for {name!r} is timm's {constructor!r}: pip install timm"
-            ) from exc
-        return timm.create_model(constructor, pretrained=False, **kwargs)
-    import torchvision
-
-    return torchvision.models.get_model(constructor, weights=None, **kwargs)
+        return module.create_model(constructor, pretrained=False, **kwargs)
+    return module.models.get_model(constructor, weights=None, **kwargs)
 
 
 def _check_module(name: str, value) -> nn.Module:

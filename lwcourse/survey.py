@@ -47,7 +47,10 @@ class Paper:
 
 
 LITE_README = "tensorflow/tpu models/official/efficientnet/lite/README.md (FP32)"
-LCNET_DOCS = "PP-LCNet (Cui et al. 2021) Table; PaddleClas docs/en/models/PP-LCNet_en.md"
+LCNET_DOCS = ("PP-LCNet (Cui et al. 2021): PaddleClas docs/en/models/PP-LCNet_en.md, "
+              "Sec. 4.1 table")
+HARDNET_README = "PingoLH/Pytorch-HarDNet README.md, table of the DS versions"
+MIXNET_PAPER = "MixConv (Tan & Le 2019), MixNet ImageNet results (table number unverified)"
 PAPER: dict[str, Paper] = {
     "mobilenet_v1": Paper(70.6, 4.2, 569, "MobileNets (Howard et al. 2017) Table 8"),
     "mobilenet_v2": Paper(72.0, 3.4, 300, "MobileNetV2 (Sandler et al. 2018) Table 4"),
@@ -72,16 +75,19 @@ PAPER: dict[str, Paper] = {
     "efficientnet_lite2": Paper(77.6, 6.1, 899, LITE_README),
     "efficientnet_lite3": Paper(79.8, 8.2, 1440, LITE_README),
     "efficientnet_lite4": Paper(81.5, 13.0, 2640, LITE_README),
-    "mixnet_s": Paper(75.8, 4.1, 256, "MixConv (Tan & Le 2019) Table 2"),
-    "mixnet_m": Paper(77.0, 5.0, 360, "MixConv (Tan & Le 2019) Table 2"),
-    "mixnet_l": Paper(78.9, 7.3, 565, "MixConv (Tan & Le 2019) Table 2"),
-    "fbnet_c": Paper(74.9, 5.5, 375, "FBNet (Wu et al. 2019) Table 2"),
-    "hardnet39ds": Paper(72.08, 3.5, 440, "PingoLH/Pytorch-HarDNet README"),
-    "hardnet68ds": Paper(74.29, 4.2, 790, "PingoLH/Pytorch-HarDNet README"),
+    "mixnet_s": Paper(75.8, 4.1, 256, MIXNET_PAPER),
+    "mixnet_m": Paper(77.0, 5.0, 360, MIXNET_PAPER),
+    "mixnet_l": Paper(78.9, 7.3, 565, MIXNET_PAPER),
+    "fbnet_c": Paper(74.9, 5.5, 375, "FBNet (Wu et al. 2019) Sec. 4.2 (top-1; MACs from its "
+                                     "ratios to MobileNetV2 etc.); params 5.5 M (unverified)"),
+    "hardnet39ds": Paper(72.1, 3.5, 440, HARDNET_README),
+    "hardnet68ds": Paper(74.3, 4.2, 800, HARDNET_README),
+    "lcnet_035": Paper(58.09, 1.6, 29, LCNET_DOCS),
     "lcnet_050": Paper(63.14, 1.9, 47, LCNET_DOCS),
     "lcnet_075": Paper(68.18, 2.4, 99, LCNET_DOCS),
     "lcnet_100": Paper(71.32, 3.0, 161, LCNET_DOCS),
     "lcnet_150": Paper(73.71, 4.5, 342, LCNET_DOCS),
+    "lcnet_200": Paper(75.18, 6.5, 590, LCNET_DOCS),
     "resnext50_32x4d": Paper(77.8, 25.0, 4200, "ResNeXt (Xie et al. 2017) Table 3"),
 }
 

@@ -162,6 +162,8 @@ def test_load_pretrained_rejects_unknown_names_and_explains_missing_network(tmp_
                                                                             monkeypatch):
     with pytest.raises(ValueError, match="name must be a model with a reference"):
         deploy.load_pretrained("mobilenet_v9")
+    with pytest.raises(ValueError, match="publish weights for by name"):
+        deploy.load_pretrained("lcnet_200")  # timm builds it, but has no weights for it
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
 
     def offline(*args, **kwargs):

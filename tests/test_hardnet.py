@@ -1,30 +1,22 @@
-"""HarDNet-39DS/68DS equal the authors' models as packaged by pytorchcv (compared at 224x224:
-pytorchcv's final pool is a fixed 7x7 average), and the harmonic wiring of Fig. 3."""
-
-import warnings
+"""HarDNet-39DS/68DS: the reference of the contract test (pytorchcv's packaging of the authors'
+models, final pool made global) is pytorchcv's unchanged model at 224x224, where its fixed 7x7
+average pool is the global one; and the harmonic wiring of Fig. 3."""
 
 import pytest
 import torch
+from pytorchcv.models import hardnet
 
 from lwcourse.blocks import HarDBlock, harmonic_links, harmonic_widths
-from lwcourse.models import create
-from lwcourse.reference import assert_same_model, n_params
-
-
-def pytorchcv_model(name):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pytorchcv.model_provider import get_model
-        return get_model(name, pretrained=False)
+from lwcourse.reference import assert_same_model, n_params, reference_model
 
 
 @pytest.mark.parametrize("name, params", [("hardnet39ds", 3_488_228),
                                           ("hardnet68ds", 4_180_602)])
-def test_equals_the_authors_model(name, params):
+def test_the_reference_is_pytorchcvs_model_at_224(name, params):
     torch.manual_seed(0)
-    model = create(name)
-    assert n_params(model) == params
-    assert_same_model(model, pytorchcv_model(name), (1, 3, 224, 224))
+    ref = reference_model(name)
+    assert n_params(ref) == params
+    assert_same_model(ref, getattr(hardnet, name)(pretrained=False), (1, 3, 224, 224))
 
 
 def test_layers_link_to_power_of_two_distances():

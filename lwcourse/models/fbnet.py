@@ -36,7 +36,8 @@ HEAD_CHANNELS = 1984  # conv 1x1 before the pool
 
 @register_model
 def fbnet_c(num_classes: int = 1000, dropout: float = 0.2) -> ImageClassifier:
-    """FBNet-C: 5.5 M parameters, 375 M MACs (paper Table 2)."""
+    """FBNet-C: 5,572,200 parameters (timm's ``fbnetc_100``; the paper's own numbers are in
+    ``lwcourse.survey.PAPER``)."""
     check_rate("dropout", dropout)
     in_ch = STEM_CHANNELS
     stem = ConvBNAct(3, in_ch, kernel_size=3, stride=2, activation="relu")

@@ -6,7 +6,17 @@ input/output, Sec. 3.1) counts each conv's input and output feature maps, which 
 activation part of the course's memory access (``lw.cost``), without the weights.
 
 Equal to the authors' models as packaged by pytorchcv (``hardnet39ds``, ``hardnet68ds``:
-parameters, registration order and outputs at 224x224).
+3,488,228 and 4,180,602 parameters, registration order and outputs; the contract test runs
+pytorchcv's model with its fixed 7x7 final pool made global, see ``lwcourse.reference``).
+
+Matches the arch tables of the authors' own code (github.com/PingoLH/Pytorch-HarDNet,
+``hardnet.py``, ``HarDNet(depth_wise=True, arch=39 | 68)``): stem widths 24, 48 (39DS) and
+32, 64 (68DS); block output widths 96, 320, 640, 1024 and 128, 256, 320, 640, 1024; growth
+rates 16, 20, 64, 160 and 14, 16, 20, 40, 160; layers 4, 16, 8, 4 and 8, 16, 16, 16, 4;
+a downsample after blocks 1-3 (39DS) and 1, 3, 4 (68DS); m = 1.6 and 1.7. The DS variant there
+also has what ours has: a 1x1 second stem conv, 3x3 depthwise conv-BN (no activation) instead
+of max pools, ReLU6, harmonic layers of 1x1 conv-BN-ReLU6 then 3x3 depthwise conv-BN, widths
+rounded to even, a global average pool and dropout 0.05.
 """
 
 from __future__ import annotations

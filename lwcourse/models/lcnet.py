@@ -3,7 +3,9 @@ Table 1), a network designed for Intel CPUs with MKLDNN: depthwise separable blo
 (:class:`~lwcourse.blocks.DepthwiseSeparableSE`), H-Swish, larger 5x5 kernels and SE only at
 the end, and a 1280-wide 1x1 conv *after* the global pool (cheap: it runs on a 1x1 map).
 
-Equal to timm's ``lcnet_050`` ... ``lcnet_150`` (parameters, registration order and outputs).
+Equal to timm's ``lcnet_035`` ... ``lcnet_150`` and, at x2.0 (which timm builds but does not
+register), to timm's ``_gen_lcnet`` with ``channel_multiplier=2.0`` (parameters, registration
+order and outputs).
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ def _builder(scale: float, suffix: str):
     return register_model(build)
 
 
+lcnet_035 = _builder(0.35, "035")
 lcnet_050 = _builder(0.5, "050")
 lcnet_075 = _builder(0.75, "075")
 lcnet_100 = _builder(1.0, "100")
 lcnet_150 = _builder(1.5, "150")
+lcnet_200 = _builder(2.0, "200")
