@@ -145,17 +145,29 @@ def test_onnx_rejects_bad_paths(tmp_path):
         deploy.onnx_session(tmp_path / "missing.onnx")
 
 
-def test_load_pretrained_uses_the_hub_cache_without_network(tmp_path, monkeypatch):
+def cached_weights(name: str, torch_home, monkeypatch) -> nn.Module:
+    """Random weights for torchvision's ``name``, saved where torchvision's download machinery
+    looks first (``TORCH_HOME/hub/checkpoints``), so loading them needs no network."""
     import torchvision
-    weights = torchvision.models.get_model_weights("shufflenet_v2_x0_5").DEFAULT
-    source = lw.reference.randomize_(lw.reference.reference_model("shufflenet_v2_x0_5"))
-    checkpoints = tmp_path / "hub" / "checkpoints"
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    source = lw.reference.randomize_(lw.reference.reference_model(name))
+    checkpoints = torch_home / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     torch.save(source.state_dict(), checkpoints / weights.url.rsplit("/", 1)[1])
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    model = deploy.load_pretrained("shufflenet_v2_x0_5")
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))
+    return source.eval()
+
+
+@pytest.mark.parametrize("load", [deploy.load_pretrained,
+                                  lambda name: lw.models.create(name, pretrained=True)],
+                         ids=["load_pretrained", "create"])
+def test_pretrained_weights_come_from_the_hub_cache_without_network(load, tmp_path,
+                                                                    monkeypatch):
+    source = cached_weights("shufflenet_v2_x0_5", tmp_path, monkeypatch)
+    model = load("shufflenet_v2_x0_5")
+    assert not model.training
     x = torch.randn(1, 3, 64, 64)
-    assert deploy.max_abs_diff(model(x), source.eval()(x)) <= 1e-5
+    assert deploy.max_abs_diff(model(x), source(x)) <= 1e-5
 
 
 def test_load_pretrained_rejects_unknown_names_and_explains_missing_network(tmp_path,
@@ -299,20 +311,6 @@ def test_int8_drift_on_a_tiny_training_run():
         deploy.int8_drift({"epoch": 1})
     with pytest.raises(ValueError, match="test_limit must be a positive integer"):
         deploy.int8_drift(test_limit=0)
-
-
-def test_create_pretrained_uses_load_pretrained(tmp_path, monkeypatch):
-    import torchvision
-    weights = torchvision.models.get_model_weights("mobilenet_v2").DEFAULT
-    source = lw.reference.randomize_(lw.reference.reference_model("mobilenet_v2"))
-    checkpoints = tmp_path / "hub" / "checkpoints"
-    checkpoints.mkdir(parents=True)
-    torch.save(source.state_dict(), checkpoints / weights.url.rsplit("/", 1)[1])
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    model = lw.models.create("mobilenet_v2", pretrained=True)
-    assert not model.training
-    x = torch.randn(1, 3, 64, 64)
-    assert deploy.max_abs_diff(model(x), source.eval()(x)) <= 1e-5
 
 
 @pytest.mark.parametrize("kwargs, match", [
