@@ -119,13 +119,13 @@ def drift(out: str) -> int:
     torch.set_num_threads(1)
     results = {"command": f"python benchmarks/deploy.py --drift --out {out}",
                "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
-               "machine": bench.machine_info(), **deploy.int8_drift(log=print)}
+               "machine": bench.machine_info(), **deploy.int8_drift(verbose=True)}
     with open(out, "w") as f:
         f.write(json.dumps(results, indent=1) + "\n")
     for label in ("trained", "random_weights"):
         for step, score in results[label].items():
             if isinstance(score, dict):
-                print(f"{label:<15} {step:<17} test accuracy {score['test_accuracy']:.1%}  top-1 "
+                print(f"{label:<15} {step:<27} test accuracy {score['test_accuracy']:.1%}  top-1 "
                       f"agreement {score['top1_agreement_with_fp32']:.1%}  logit difference: "
                       f"max {score['relative_max_diff']:.1%} of the largest, RMS "
                       f"{score['relative_rms_diff']:.1%} of fp32's")

@@ -33,7 +33,7 @@ from ._checks import check_positive_int
 
 __all__ = ["fold_bn", "fold_conv_bn", "optimize", "quantize_int8", "export_onnx", "onnx_session",
            "quantize_onnx", "load_pretrained", "int8_drift", "DRIFT_CONFIG",
-           "noise_amplification", "max_abs_diff",
+           "noise_amplification", "cpu_has_vnni", "max_abs_diff",
            "relative_max_diff", "top1_agreement", "FOLD_TOLERANCE", "CHECK_RTOL", "ladder",
            "LADDER", "latency_in_subprocess", "KEEP_MEMORY_ENV", "has_cxx_compiler"]
 
@@ -456,7 +456,7 @@ def quantize_onnx(path, out_path, calibration_loader, *, per_channel: bool = Tru
     ``uint8`` (asymmetric: post-ReLU maps use the whole range), weights ``int8``, per output
     channel with ``per_channel``. ``reduce_range`` stores weights in 7 bits: x86 CPUs without
     VNNI multiply u8 x s8 pairs with an int16 sum that saturates at full range (ONNX Runtime's
-    ``quantize_static`` guidance); on VNNI CPUs it costs a bit of precision and no speed.
+    ``quantize_static`` guidance); CPUs with VNNI do not need it (pass False there).
     The file is first prepared with ONNX Runtime's ``quant_pre_process`` (shape inference and
     graph optimization). Returns ``out_path``; ``path`` is not modified.
     """
@@ -586,29 +586,45 @@ def _drift_scores(logits: dict[str, torch.Tensor], labels: torch.Tensor) -> dict
 def _int8_logits(model: nn.Module, calibration: list, test_x: torch.Tensor,
                  workdir: Path) -> dict[str, torch.Tensor]:
     """Test logits of ``model`` in fp32, torchao int8 (eager: quantize/dequantize arithmetic)
-    and ONNX Runtime int8 (batch 1, as deployed), all from the BN-folded model."""
+    and ONNX Runtime int8 (batch 1, as deployed) with 7-bit weights (``reduce_range``) and
+    with full 8-bit weights, all from the BN-folded model."""
     folded = fold_bn(model, test_x[:1])
     torchao_int8 = quantize_int8(folded, calibration)
     fp32_file = export_onnx(folded, workdir / "drift.onnx", test_x[:1])
-    ort_int8 = onnx_session(quantize_onnx(fp32_file, workdir / "drift_int8.onnx", calibration))
+    ort = {name: onnx_session(quantize_onnx(fp32_file, workdir / f"{name}.onnx", calibration,
+                                            reduce_range=reduce))
+           for name, reduce in (("onnxruntime_int8", True),
+                                ("onnxruntime_int8_full_range", False))}
     with torch.no_grad():
         return {"fp32": model(test_x), "torchao_int8": torchao_int8(test_x),
-                "onnxruntime_int8": torch.cat([ort_int8(x[None]) for x in test_x])}
+                **{name: torch.cat([run(x[None]) for x in test_x]) for name, run in ort.items()}}
+
+
+def cpu_has_vnni() -> bool | None:
+    """Whether the CPU has a VNNI dot-product instruction (AVX512-VNNI or AVX-VNNI), from
+    ``/proc/cpuinfo``; None where that file does not exist (not Linux)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    return any(f in flags.split() for f in ("avx512_vnni", "avx_vnni"))
 
 
 def int8_drift(config: dict | None = None, *, train_limit: int | None = None,
-               test_limit: int | None = None, log=None) -> dict:
+               test_limit: int | None = None, verbose: bool = False) -> dict:
     """Train ``config`` (:data:`DRIFT_CONFIG` updated with the keys given) with
     ``lwcourse.train.fit``, quantize it to int8 with torchao and with ONNX Runtime, calibrated
-    on ``calibration_batches`` training batches, and score all three on the test set: accuracy,
+    on ``calibration_batches`` training batches (ONNX Runtime's with 7-bit weights, and with
+    full 8-bit weights to show the saturation of CPUs without VNNI, see
+    :func:`quantize_onnx`), and score them and fp32 on the test set: accuracy,
     top-1 agreement with fp32, the largest logit difference relative to fp32's largest and the
     root-mean-square difference relative to fp32's (the typical error, not the worst).
 
     The same is done for the untrained network with ``lw.reference.randomize_`` weights (the
     benchmark's test subject), so the two drifts can be compared; for both, the
     :func:`noise_amplification` after each stage tells why they differ. ``train_limit`` /
-    ``test_limit`` keep the first samples only (for quick tests). Deterministic under
-    ``config["seed"]`` on CPU.
+    ``test_limit`` keep the first samples only (for quick tests); ``verbose`` prints a line per
+    training epoch. Deterministic under ``config["seed"]`` on CPU.
     """
     import tempfile
 
@@ -634,12 +650,12 @@ def int8_drift(config: dict | None = None, *, train_limit: int | None = None,
     untrained = reference.randomize_(copy.deepcopy(model), seed=cfg["seed"],
                                      input_size=(8, 3, cfg["resolution"], cfg["resolution"]))
     history = train.fit(model, train_set, None, config_, progress=False,
-                        verbose=log is not None)
+                        verbose=_check_flag("verbose", verbose))
     calibration_loader = data.loader(train_set, cfg["batch_size"], shuffle=True, seed=cfg["seed"])
     calibration = [x for x, _ in itertools.islice(calibration_loader,
                                                   cfg["calibration_batches"])]
-    results = {"config": cfg, "train_accuracy": history.final["train_accuracy"],
-               "test_samples": len(test_y)}
+    results = {"config": cfg, "cpu_has_vnni": cpu_has_vnni(),
+               "train_accuracy": history.final["train_accuracy"], "test_samples": len(test_y)}
     with tempfile.TemporaryDirectory() as workdir:
         for label, net in (("trained", model.eval()), ("random_weights", untrained.eval())):
             results[label] = _drift_scores(_int8_logits(net, calibration, test_x, Path(workdir)),
