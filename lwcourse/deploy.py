@@ -4,7 +4,9 @@
 - :func:`optimize` applies BN folding, channels_last, tracing + freezing (or ``torch.compile``).
 - :func:`quantize_int8` is post-training static int8 quantization for x86 (torchao's PT2E flow).
 - :func:`export_onnx` writes an ONNX file; :func:`onnx_session` runs it with ONNX Runtime.
+- :func:`quantize_onnx` is ONNX Runtime's post-training static int8 quantization of such a file.
 - :func:`load_pretrained` puts torchvision/timm ImageNet weights into an lwcourse model.
+- :func:`int8_drift` trains a small model and measures what int8 costs in test accuracy.
 
 None of them modifies the model it is given: each works on a copy and returns it.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import importlib
+import itertools
 import logging
 import shutil
 import warnings
@@ -25,9 +29,13 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._pytree import tree_leaves
 
+from ._checks import check_positive_int
+
 __all__ = ["fold_bn", "fold_conv_bn", "optimize", "quantize_int8", "export_onnx", "onnx_session",
-           "load_pretrained", "max_abs_diff", "FOLD_TOLERANCE", "CHECK_RTOL", "ladder", "LADDER",
-           "latency_in_subprocess", "KEEP_MEMORY_ENV", "has_cxx_compiler"]
+           "quantize_onnx", "load_pretrained", "int8_drift", "DRIFT_CONFIG",
+           "noise_amplification", "cpu_has_vnni", "max_abs_diff",
+           "relative_max_diff", "top1_agreement", "FOLD_TOLERANCE", "CHECK_RTOL", "ladder",
+           "LADDER", "latency_in_subprocess", "KEEP_MEMORY_ENV", "has_cxx_compiler"]
 
 CHECK_RTOL = 1e-3
 """``optimize`` and ``export_onnx`` accept a largest output difference up to this fraction of
@@ -81,6 +89,23 @@ def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     if a.shape != b.shape:
         raise ValueError(f"outputs differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
     return float((a.float() - b.float()).abs().max())
+
+
+def relative_max_diff(output: torch.Tensor, reference: torch.Tensor) -> float:
+    """Largest absolute difference divided by the reference's largest magnitude: comparable
+    across models whose outputs differ in scale (random weights give logits up to ~1e4)."""
+    scale = float(torch.as_tensor(reference).detach().float().abs().max())
+    return max_abs_diff(output, reference) / scale if scale > 0 else max_abs_diff(output,
+                                                                                 reference)
+
+
+def top1_agreement(output: torch.Tensor, reference: torch.Tensor) -> float:
+    """Fraction of rows (inputs) whose largest output is at the same index in both."""
+    output, reference = torch.as_tensor(output), torch.as_tensor(reference)
+    if output.shape != reference.shape or output.dim() != 2:
+        raise ValueError(f"outputs must be (N, classes) of the same shape; got "
+                         f"{tuple(output.shape)} and {tuple(reference.shape)}")
+    return float((output.argmax(1) == reference.argmax(1)).float().mean())
 
 
 # --- BatchNorm folding -------------------------------------------------------------------------
@@ -392,6 +417,101 @@ def onnx_session(path, *, threads: int = 1):
     return run
 
 
+def _onnx_input(path: Path) -> tuple[str, list]:
+    """Name and dimensions (ints, or None where symbolic) of the ONNX file's single input."""
+    onnx = importlib.import_module("onnx")
+    inputs = onnx.load(str(path), load_external_data=False).graph.input
+    if len(inputs) != 1:
+        raise ValueError(f"{path.name} must have exactly one input; it has {len(inputs)}")
+    dims = [d.dim_value if d.HasField("dim_value") else None
+            for d in inputs[0].type.tensor_type.shape.dim]
+    return inputs[0].name, dims
+
+
+def _calibration_feeds(batches: list[torch.Tensor], name: str, dims: list) -> list[dict]:
+    """One ``{input name: array}`` per model call, regrouped to the model's fixed batch size."""
+    for x in batches:
+        wrong = [i for i, d in enumerate(dims[1:], 1) if d is not None and x.shape[i] != d]
+        if len(dims) != x.dim() or wrong:
+            raise ValueError(f"each batch of calibration_loader must be shaped like the "
+                             f"model's input {['N' if d is None else d for d in dims]}; "
+                             f"got {tuple(x.shape)}")
+    if dims[0] is None:
+        return [{name: x.numpy()} for x in batches]
+    samples = torch.cat(batches)
+    if len(samples) < dims[0]:
+        raise ValueError(f"calibration_loader holds {len(samples)} input(s), fewer than the "
+                         f"model's fixed batch size {dims[0]}")
+    chunks = samples[:len(samples) // dims[0] * dims[0]].split(dims[0])
+    return [{name: c.numpy()} for c in chunks]
+
+
+def quantize_onnx(path, out_path, calibration_loader, *, per_channel: bool = True,
+                  reduce_range: bool = True) -> Path:
+    """ONNX Runtime's post-training static int8 quantization of the ONNX file ``path``
+    (e.g. from :func:`export_onnx` of a BN-folded model), written to ``out_path``.
+
+    Scales are observed on ``calibration_loader`` (batches of real inputs, or ``(input,
+    label)`` pairs; regrouped to the file's batch size if it is fixed). QDQ format, activations
+    ``uint8`` (asymmetric: post-ReLU maps use the whole range), weights ``int8``, per output
+    channel with ``per_channel``. ``reduce_range`` stores weights in 7 bits: x86 CPUs without
+    VNNI multiply u8 x s8 pairs with an int16 sum that saturates at full range (ONNX Runtime's
+    ``quantize_static`` guidance); CPUs with VNNI do not need it (pass False there).
+    The file is first prepared with ONNX Runtime's ``quant_pre_process`` (shape inference and
+    graph optimization). Returns ``out_path``; ``path`` is not modified.
+    """
+    if not isinstance(path, (str, Path)) or not Path(path).is_file():
+        raise ValueError(f"path must be an existing ONNX file; got {path!r}")
+    if not isinstance(out_path, (str, Path)) or not str(out_path).endswith(".onnx"):
+        raise ValueError(f"out_path must be a file name ending in .onnx; got {out_path!r}")
+    path, out_path = Path(path), Path(out_path)
+    if not out_path.parent.is_dir():
+        raise ValueError(f"out_path's folder {str(out_path.parent)!r} does not exist")
+    if out_path.resolve() == path.resolve():
+        raise ValueError("out_path must differ from path (the fp32 file is kept)")
+    _check_flag("per_channel", per_channel)
+    _check_flag("reduce_range", reduce_range)
+    batches = _batches(calibration_loader, "calibration_loader")
+    try:
+        quantization = importlib.import_module("onnxruntime.quantization")
+        prepare = importlib.import_module("onnxruntime.quantization.shape_inference")
+    except ImportError as exc:  # pragma: no cover - in the deploy and test extras
+        raise ImportError("quantize_onnx needs ONNX Runtime: pip install onnxruntime") from exc
+    name, dims = _onnx_input(path)
+    feeds = iter(_calibration_feeds(batches, name, dims))
+
+    class Reader(quantization.CalibrationDataReader):
+        def get_next(self):
+            return next(feeds, None)
+
+    prepared = out_path.with_name(out_path.stem + ".prepared.onnx")
+    try:
+        with _quiet_onnxruntime():
+            prepare.quant_pre_process(str(path), str(prepared))
+            quantization.quantize_static(
+                str(prepared), str(out_path), Reader(), quant_format=quantization.QuantFormat.QDQ,
+                per_channel=per_channel, reduce_range=reduce_range,
+                activation_type=quantization.QuantType.QUInt8,
+                weight_type=quantization.QuantType.QInt8)
+    finally:
+        prepared.unlink(missing_ok=True)
+    return out_path
+
+
+@contextlib.contextmanager
+def _quiet_onnxruntime():
+    # the quantization tools log through the root logger and print their progress
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(None):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.setLevel(level)
+
+
 # --- pretrained weights -------------------------------------------------------------------------
 
 def load_pretrained(name: str) -> nn.Module:
@@ -424,41 +544,172 @@ def load_pretrained(name: str) -> nn.Module:
     return reference.transplant(ref, models.create(name)).eval()
 
 
+# --- int8 accuracy drift on a trained model ------------------------------------------------------
+
+DRIFT_CONFIG = {"model": "mobilenet_v2", "width_mult": 0.5, "data": "digits", "resolution": 32,
+                "epochs": 6, "batch_size": 64, "optimizer": "adamw", "lr": 3e-3,
+                "weight_decay": 0.01, "warmup_epochs": 1.0, "calibration_batches": 8, "seed": 0}
+"""What ``python benchmarks/deploy.py --drift`` trains: MobileNetV2 0.5 on the digits set."""
+
+
+@torch.no_grad()
+def noise_amplification(model: nn.Module, x: torch.Tensor, *, eps: float = 1e-3) -> list[float]:
+    """How much a small input perturbation grows through ``model`` (an ``ImageClassifier``,
+    eval mode): add noise of ``eps`` times the input's standard deviation and return, after each
+    stage and at the output, ``(relative change of the activation) / eps``. Int8 rounding is
+    such a perturbation at every layer: values above 1 mean the network amplifies it."""
+    _check_model(model)
+    x = _check_example(x, "x")
+    if not hasattr(model, "stages"):
+        raise ValueError(f"model must be an lwcourse ImageClassifier (with .stages); got "
+                         f"{type(model).__name__}")
+    captured: list[torch.Tensor] = []
+    hooks = [stage.register_forward_hook(lambda _m, _i, out: captured.append(out))
+             for stage in model.stages]
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+    try:
+        outputs = [model(x), model(x + eps * float(x.std()) * noise)]
+    finally:
+        for h in hooks:
+            h.remove()
+    n = len(model.stages)
+    pairs = list(zip(captured[:n], captured[n:], strict=True)) + [tuple(outputs)]
+    return [float((b - a).norm() / a.norm().clamp_min(1e-30)) / eps for a, b in pairs]
+
+
+def _drift_scores(logits: dict[str, torch.Tensor], labels: torch.Tensor) -> dict[str, dict]:
+    fp32 = logits["fp32"]
+    return {k: {"test_accuracy": float((v.argmax(1) == labels).float().mean()),
+                "top1_agreement_with_fp32": top1_agreement(v, fp32),
+                "relative_max_diff": relative_max_diff(v, fp32),
+                "relative_rms_diff": float((v - fp32).norm() / fp32.norm())}
+            for k, v in logits.items()}
+
+
+def _int8_logits(model: nn.Module, calibration: list, test_x: torch.Tensor,
+                 workdir: Path) -> dict[str, torch.Tensor]:
+    """Test logits of ``model`` in fp32, torchao int8 (eager: quantize/dequantize arithmetic)
+    and ONNX Runtime int8 (batch 1, as deployed) with 7-bit weights (``reduce_range``) and
+    with full 8-bit weights, all from the BN-folded model."""
+    folded = fold_bn(model, test_x[:1])
+    torchao_int8 = quantize_int8(folded, calibration)
+    fp32_file = export_onnx(folded, workdir / "drift.onnx", test_x[:1])
+    ort = {name: onnx_session(quantize_onnx(fp32_file, workdir / f"{name}.onnx", calibration,
+                                            reduce_range=reduce))
+           for name, reduce in (("onnxruntime_int8", True),
+                                ("onnxruntime_int8_full_range", False))}
+    with torch.no_grad():
+        return {"fp32": model(test_x), "torchao_int8": torchao_int8(test_x),
+                **{name: torch.cat([run(x[None]) for x in test_x]) for name, run in ort.items()}}
+
+
+def cpu_has_vnni() -> bool | None:
+    """Whether the CPU has a VNNI dot-product instruction (AVX512-VNNI or AVX-VNNI), from
+    ``/proc/cpuinfo``; None where that file does not exist (not Linux)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    return any(f in flags.split() for f in ("avx512_vnni", "avx_vnni"))
+
+
+def int8_drift(config: dict | None = None, *, train_limit: int | None = None,
+               test_limit: int | None = None, verbose: bool = False) -> dict:
+    """Train ``config`` (:data:`DRIFT_CONFIG` updated with the keys given) with
+    ``lwcourse.train.fit``, quantize it to int8 with torchao and with ONNX Runtime, calibrated
+    on ``calibration_batches`` training batches (ONNX Runtime's with 7-bit weights, and with
+    full 8-bit weights to show the saturation of CPUs without VNNI, see
+    :func:`quantize_onnx`), and score them and fp32 on the test set: accuracy,
+    top-1 agreement with fp32, the largest logit difference relative to fp32's largest and the
+    root-mean-square difference relative to fp32's (the typical error, not the worst).
+
+    The same is done for the untrained network with ``lw.reference.randomize_`` weights (the
+    benchmark's test subject), so the two drifts can be compared; for both, the
+    :func:`noise_amplification` after each stage tells why they differ. ``train_limit`` /
+    ``test_limit`` keep the first samples only (for quick tests); ``verbose`` prints a line per
+    training epoch. Deterministic under ``config["seed"]`` on CPU.
+    """
+    import tempfile
+
+    from . import data, models, reference, train
+
+    if config is not None and (not isinstance(config, dict) or set(config) - set(DRIFT_CONFIG)):
+        raise ValueError(f"config must be a dict with keys among {', '.join(DRIFT_CONFIG)}; "
+                         f"got {config!r}")
+    cfg = {**DRIFT_CONFIG, **(config or {})}
+    for name, limit in {"train_limit": train_limit, "test_limit": test_limit}.items():
+        if limit is not None:
+            check_positive_int(name, limit)
+    train_set = data.dataset(cfg["data"], "train", size=cfg["resolution"], seed=cfg["seed"])
+    test_set = data.dataset(cfg["data"], "test", size=cfg["resolution"], seed=cfg["seed"])
+    if train_limit:
+        train_set = torch.utils.data.Subset(train_set, range(min(train_limit, len(train_set))))
+    test_x, test_y = (torch.stack(t) for t in zip(*(test_set[i] for i in range(
+        min(test_limit or len(test_set), len(test_set)))), strict=True))
+    config_ = train.TrainConfig(**{k: cfg[k] for k in ("epochs", "batch_size", "optimizer", "lr",
+                                                       "weight_decay", "warmup_epochs", "seed")})
+    torch.manual_seed(cfg["seed"])
+    model = models.create(cfg["model"], num_classes=10, width_mult=cfg["width_mult"])
+    untrained = reference.randomize_(copy.deepcopy(model), seed=cfg["seed"],
+                                     input_size=(8, 3, cfg["resolution"], cfg["resolution"]))
+    history = train.fit(model, train_set, None, config_, progress=False,
+                        verbose=_check_flag("verbose", verbose))
+    calibration_loader = data.loader(train_set, cfg["batch_size"], shuffle=True, seed=cfg["seed"])
+    calibration = [x for x, _ in itertools.islice(calibration_loader,
+                                                  cfg["calibration_batches"])]
+    results = {"config": cfg, "cpu_has_vnni": cpu_has_vnni(),
+               "train_accuracy": history.final["train_accuracy"], "test_samples": len(test_y)}
+    with tempfile.TemporaryDirectory() as workdir:
+        for label, net in (("trained", model.eval()), ("random_weights", untrained.eval())):
+            results[label] = _drift_scores(_int8_logits(net, calibration, test_x, Path(workdir)),
+                                           test_y)
+            results[label]["noise_amplification_per_stage"] = noise_amplification(
+                net, test_x[:64])
+    return results
+
+
 # --- the deployment ladder (used by benchmarks/deploy.py and notebook 10) -----------------------
 
-LADDER = ("eager", "bn_folded", "channels_last", "frozen", "int8", "onnxruntime")
+LADDER = ("eager", "bn_folded", "channels_last", "frozen", "int8", "onnxruntime",
+          "onnxruntime_int8")
 """The deployment steps in order; each includes the ones before it (int8 starts from the BN-folded
-model and is compiled; ONNX Runtime runs the BN-folded fp32 model)."""
+model and is compiled; ONNX Runtime runs the BN-folded model exported to ONNX, in fp32 and
+quantized to int8 by ONNX Runtime)."""
 
 
 def ladder(model: nn.Module, example, *, steps=LADDER, threads: int = 1, calibration=None,
            workdir=None) -> dict[str, object]:
     """``{step: callable}`` for each of ``steps`` (names from :data:`LADDER`), all computing
-    ``model`` (eval mode) on inputs shaped like ``example``. ``int8`` needs ``calibration``
-    batches and compiles (tens of seconds); ``onnxruntime`` needs a ``workdir`` for its file
-    and runs with ``threads`` threads."""
+    ``model`` (eval mode) on inputs shaped like ``example``. The int8 steps need
+    ``calibration`` batches; ``int8`` compiles (tens of seconds); the ONNX Runtime steps need a
+    ``workdir`` for their files and run with ``threads`` threads."""
     _check_model(model)
     example = _check_example(example)
     if isinstance(steps, str) or not all(s in LADDER for s in steps) or not steps:
         raise ValueError(f"steps must be a non-empty list of {', '.join(LADDER)}; got {steps!r}")
-    if "int8" in steps and calibration is None:
-        raise ValueError("the int8 step needs calibration batches (calibration=[...])")
-    if "onnxruntime" in steps and (workdir is None or not Path(workdir).is_dir()):
-        raise ValueError(f"the onnxruntime step needs an existing workdir; got {workdir!r}")
-    built: dict[str, object] = {}
+    if {"int8", "onnxruntime_int8"} & set(steps) and calibration is None:
+        raise ValueError("the int8 steps need calibration batches (calibration=[...])")
+    onnx_steps = {"onnxruntime", "onnxruntime_int8"} & set(steps)
+    if onnx_steps and (workdir is None or not Path(workdir).is_dir()):
+        raise ValueError(f"the {', '.join(sorted(onnx_steps))} step needs an existing workdir; "
+                         f"got {workdir!r}")
     folded = fold_bn(model, example)
+
+    @functools.cache
+    def fp32_file() -> Path:
+        return export_onnx(folded, Path(workdir) / "model.onnx", example)
+
     builders = {
         "eager": lambda: model,
         "bn_folded": lambda: folded,
         "channels_last": lambda: optimize(model, example, freeze=False),
         "frozen": lambda: optimize(model, example),
         "int8": lambda: _compiled(quantize_int8(folded, calibration)),
-        "onnxruntime": lambda: onnx_session(
-            export_onnx(folded, Path(workdir) / "model.onnx", example), threads=threads),
+        "onnxruntime": lambda: onnx_session(fp32_file(), threads=threads),
+        "onnxruntime_int8": lambda: onnx_session(quantize_onnx(
+            fp32_file(), Path(workdir) / "model_int8.onnx", calibration), threads=threads),
     }
-    for step in steps:
-        built[step] = builders[step]()
-    return built
+    return {step: builders[step]() for step in steps}
 
 
 def _compiled(model: nn.Module):
@@ -503,8 +754,6 @@ def latency_in_subprocess(name: str, batch: int, resolution: int, *, calls: int 
     import os
     import subprocess
     import sys
-
-    from ._checks import check_positive_int
 
     for arg, value in {"batch": batch, "resolution": resolution, "calls": calls}.items():
         check_positive_int(arg, value)

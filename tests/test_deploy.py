@@ -145,17 +145,29 @@ def test_onnx_rejects_bad_paths(tmp_path):
         deploy.onnx_session(tmp_path / "missing.onnx")
 
 
-def test_load_pretrained_uses_the_hub_cache_without_network(tmp_path, monkeypatch):
+def cached_weights(name: str, torch_home, monkeypatch) -> nn.Module:
+    """Random weights for torchvision's ``name``, saved where torchvision's download machinery
+    looks first (``TORCH_HOME/hub/checkpoints``), so loading them needs no network."""
     import torchvision
-    weights = torchvision.models.get_model_weights("shufflenet_v2_x0_5").DEFAULT
-    source = lw.reference.randomize_(lw.reference.reference_model("shufflenet_v2_x0_5"))
-    checkpoints = tmp_path / "hub" / "checkpoints"
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    source = lw.reference.randomize_(lw.reference.reference_model(name))
+    checkpoints = torch_home / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     torch.save(source.state_dict(), checkpoints / weights.url.rsplit("/", 1)[1])
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    model = deploy.load_pretrained("shufflenet_v2_x0_5")
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))
+    return source.eval()
+
+
+@pytest.mark.parametrize("load", [deploy.load_pretrained,
+                                  lambda name: lw.models.create(name, pretrained=True)],
+                         ids=["load_pretrained", "create"])
+def test_pretrained_weights_come_from_the_hub_cache_without_network(load, tmp_path,
+                                                                    monkeypatch):
+    source = cached_weights("shufflenet_v2_x0_5", tmp_path, monkeypatch)
+    model = load("shufflenet_v2_x0_5")
+    assert not model.training
     x = torch.randn(1, 3, 64, 64)
-    assert deploy.max_abs_diff(model(x), source.eval()(x)) <= 1e-5
+    assert deploy.max_abs_diff(model(x), source(x)) <= 1e-5
 
 
 def test_load_pretrained_rejects_unknown_names_and_explains_missing_network(tmp_path,
@@ -189,8 +201,10 @@ def test_latency_in_subprocess_rejects_bad_inputs(kwargs, match):
 def test_ladder_rejects_unknown_steps_and_missing_prerequisites():
     with pytest.raises(ValueError, match="steps must be a non-empty list"):
         deploy.ladder(tiny(), X, steps=["tensorrt"])
-    with pytest.raises(ValueError, match="needs calibration batches"):
+    with pytest.raises(ValueError, match="need calibration batches"):
         deploy.ladder(tiny(), X, steps=["int8"])
+    with pytest.raises(ValueError, match="need calibration batches"):
+        deploy.ladder(tiny(), X, steps=["onnxruntime_int8"])
     with pytest.raises(ValueError, match="needs an existing workdir"):
         deploy.ladder(tiny(), X, steps=["onnxruntime"])
 
@@ -200,3 +214,114 @@ def test_ladder_steps_agree_with_the_model():
     with torch.no_grad():
         for run in steps.values():
             assert deploy.max_abs_diff(run(X), tiny()(X)) <= deploy.FOLD_TOLERANCE
+
+
+CALIBRATION = [torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(i))
+               for i in range(4)]
+
+
+def test_quantize_onnx_agrees_with_fp32_and_keeps_the_fp32_file(tmp_path):
+    model = tiny()
+    fp32 = deploy.export_onnx(deploy.fold_bn(model, X), tmp_path / "tiny.onnx", X)
+    before = fp32.read_bytes()
+    out = deploy.quantize_onnx(fp32, tmp_path / "tiny_int8.onnx", CALIBRATION)
+    assert out == tmp_path / "tiny_int8.onnx" and fp32.read_bytes() == before
+    assert not any("prepared" in p.name for p in tmp_path.iterdir())  # no leftovers
+    got, ref = deploy.onnx_session(out)(X), model(X)
+    # int8 activations per tensor, 7-bit weights per channel: a few percent of the output range
+    assert 0 < deploy.relative_max_diff(got, ref) <= 0.05
+    import onnx
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops  # it did quantize
+
+
+@pytest.fixture(scope="module")
+def tiny_onnx(tmp_path_factory):
+    """A fp32 ONNX file of ``tiny()`` for batch 2, exported once for the bad-input tests."""
+    return deploy.export_onnx(tiny(), tmp_path_factory.mktemp("onnx") / "tiny.onnx", X,
+                              check=False)
+
+
+@pytest.mark.parametrize("args, match", [
+    (("missing.onnx", "q.onnx", CALIBRATION), "path must be an existing ONNX file"),
+    (("tiny.onnx", "q.pt", CALIBRATION), "out_path must be a file name ending in .onnx"),
+    (("tiny.onnx", "no/q.onnx", CALIBRATION), "folder .* does not exist"),
+    (("tiny.onnx", "tiny.onnx", CALIBRATION), "out_path must differ from path"),
+    (("tiny.onnx", "q.onnx", []), "calibration_loader is empty"),
+    (("tiny.onnx", "q.onnx", X), "calibration_loader must be an iterable"),
+    (("tiny.onnx", "q.onnx", [torch.randn(1, 3, 8, 8)]),
+     r"shaped like the model's input \[2, 3, 16, 16\]"),
+    (("tiny.onnx", "q.onnx", [torch.randn(1, 3, 16, 16)]), "fewer than the model's fixed batch"),
+])
+def test_quantize_onnx_rejects_bad_inputs(tiny_onnx, args, match):
+    path, out, calibration = args
+    folder = tiny_onnx.parent
+    with pytest.raises(ValueError, match=match):
+        deploy.quantize_onnx(folder / path, folder / out, calibration)
+    assert not (folder / "q.onnx").exists()
+
+
+def test_quantize_onnx_rejects_non_bool_flags(tiny_onnx):
+    for flag in ("per_channel", "reduce_range"):
+        with pytest.raises(ValueError, match=f"{flag} must be True or False"):
+            deploy.quantize_onnx(tiny_onnx, tiny_onnx.parent / "q.onnx", CALIBRATION,
+                                 **{flag: 1})
+
+
+def test_ladder_onnxruntime_steps_share_one_export(tmp_path):
+    steps = deploy.ladder(tiny(), X, steps=["onnxruntime", "onnxruntime_int8"],
+                          calibration=CALIBRATION, workdir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".onnx") == [
+        "model.onnx", "model_int8.onnx"]
+    ref = tiny()(X)
+    assert deploy.relative_max_diff(steps["onnxruntime"](X), ref) <= deploy.FOLD_TOLERANCE
+    assert 0 < deploy.relative_max_diff(steps["onnxruntime_int8"](X), ref) <= 0.05
+
+
+def test_relative_max_diff_and_top1_agreement():
+    ref = torch.tensor([[10.0, -20.0, 5.0], [1.0, 2.0, 3.0]])
+    out = torch.tensor([[10.0, -18.0, 11.0], [1.0, 2.0, 3.0]])
+    assert deploy.relative_max_diff(out, ref) == pytest.approx(6 / 20)
+    assert deploy.top1_agreement(out, ref) == 0.5
+    assert deploy.relative_max_diff(torch.zeros(2, 3), torch.zeros(2, 3)) == 0
+    with pytest.raises(ValueError, match="outputs must be"):
+        deploy.top1_agreement(out[0], ref[0])
+
+
+def test_noise_amplification_per_stage_and_output():
+    model = lw.reference.randomize_(lw.models.create("mobilenet_v2", num_classes=10,
+                                                     width_mult=0.25), input_size=(4, 3, 32, 32))
+    gains = deploy.noise_amplification(model.eval(), torch.randn(4, 3, 32, 32))
+    assert len(gains) == len(model.stages) + 1 and all(g > 0 for g in gains)
+    with pytest.raises(ValueError, match="ImageClassifier"):
+        deploy.noise_amplification(tiny(), X)
+
+
+def test_int8_drift_on_a_tiny_training_run():
+    config = {"width_mult": 0.25, "epochs": 1, "calibration_batches": 1, "batch_size": 32}
+    result = deploy.int8_drift(config, train_limit=64, test_limit=24)
+    assert result["config"]["width_mult"] == 0.25 and result["test_samples"] == 24
+    assert result["cpu_has_vnni"] in (True, False, None)
+    for label in ("trained", "random_weights"):
+        scores = result[label]
+        assert scores["fp32"]["top1_agreement_with_fp32"] == 1
+        assert scores["fp32"]["relative_max_diff"] == 0
+        for step in ("torchao_int8", "onnxruntime_int8", "onnxruntime_int8_full_range"):
+            assert 0 < scores[step]["relative_max_diff"] and 0 < scores[step]["relative_rms_diff"]
+            assert 0 <= scores[step]["test_accuracy"] <= 1
+        assert len(scores["noise_amplification_per_stage"]) == 8  # 7 stages and the output
+    with pytest.raises(ValueError, match="config must be a dict with keys among"):
+        deploy.int8_drift({"epoch": 1})
+    with pytest.raises(ValueError, match="test_limit must be a positive integer"):
+        deploy.int8_drift(test_limit=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(pretrained="yes"), "pretrained must be True or False"),
+    (dict(pretrained=1), "pretrained must be True or False"),
+    (dict(pretrained=True, num_classes=10), "cannot be changed"),
+    (dict(pretrained=True, width_mult=0.5), "cannot be changed"),
+])
+def test_create_rejects_bad_pretrained_requests(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        lw.models.create("mobilenet_v2", **kwargs)

@@ -23,7 +23,8 @@ def test_smoke_run_writes_a_row_per_step_with_the_reference(tmp_path, capsys):
     assert _load().main(argv) == 0
     rows = list(csv.DictReader(out.open()))
     assert [r["step"] for r in rows] == ["reference", "eager", "bn_folded", "frozen"]
-    assert all(float(r["agreement"]) <= 1e-4 for r in rows)
+    assert all(float(r["rel_max_diff"]) <= 1e-5 and float(r["top1_agreement"]) == 1
+               for r in rows)
     assert "best for shufflenet_v2_x1_0 at 1 thread(s)" in capsys.readouterr().out
 
 
@@ -34,6 +35,8 @@ def test_smoke_run_writes_a_row_per_step_with_the_reference(tmp_path, capsys):
     (["--threads", "100000"], "--threads must be between 1 and"),
     (["--time-budget", "0"], "--time-budget must be a positive number"),
     (["--resolution", "16"], "--resolution must be at least 32"),
+    (["--drift"], "--drift needs --out FILE.json"),
+    (["--drift", "--out", "drift.csv"], "--drift needs --out FILE.json"),
 ])
 def test_bad_options_exit_2_naming_the_option(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:

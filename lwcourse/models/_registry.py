@@ -56,13 +56,25 @@ def list_models() -> list[str]:
     return sorted(_MODELS)
 
 
-def create(name: str, num_classes: int = 1000, **kwargs) -> nn.Module:
+def create(name: str, num_classes: int = 1000, pretrained: bool = False, **kwargs) -> nn.Module:
     """Build a registered model, e.g. ``create("mobilenet_v2", width_mult=1.4)``.
 
     An unknown name raises a ValueError with close matches and the list of names; keyword
     arguments the builder does not take raise one that lists those it does.
+    ``pretrained=True`` returns the model with its torchvision/timm reference's ImageNet
+    weights (``lwcourse.deploy.load_pretrained``: downloaded once, then cached; a clear
+    error without network), in eval mode; it takes no other options.
     """
     check_name("model name", name, _MODELS, f"{', '.join(list_models())}")
+    if not isinstance(pretrained, bool):
+        raise ValueError(f"pretrained must be True or False; got {pretrained!r}")
+    if pretrained:
+        if num_classes != 1000 or kwargs:
+            raise ValueError("pretrained=True gives the reference's ImageNet model: num_classes "
+                             "and other options cannot be changed (fine-tune a copy instead)")
+        from ..deploy import load_pretrained
+
+        return load_pretrained(name)
     builder = _MODELS[name]
     accepted = inspect.signature(builder).parameters
     wrong = [k for k in kwargs if k not in accepted]
