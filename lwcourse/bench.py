@@ -197,7 +197,7 @@ class _Runner:
             self.model(self.x)
         return (time.perf_counter() - start) * 1e3 / calls
 
-    def warm_up(self, warmup: int | None, min_s: float = 0.1) -> None:
+    def warm_up(self, warmup: int | None, min_s: float = 0.05) -> None:
         """``warmup`` calls, or (None) at least 3 calls and at least ``min_s`` seconds: the
         first calls allocate buffers and pick kernels, and a large batch needs more than one
         call to reach its steady state."""
@@ -222,7 +222,7 @@ def latency(model: Model, x_or_input_size=(1, 3, 224, 224), *, threads: int = 1,
     """Time ``model`` on a tensor, or on a random input of the given size.
 
     Eval mode, ``torch.inference_mode``, ``threads`` intra-op threads. Warm-up scaled to the
-    work (``warmup=None``: at least 3 calls and 0.1 s), then samples until both ``min_runs``
+    work (``warmup=None``: at least 3 calls and 0.05 s), then samples until both ``min_runs``
     samples and ``min_time_s`` seconds are reached. Calls shorter than ``min_sample_ms`` are
     repeated inside one sample. Report ``.median_ms`` with ``.iqr_ms``.
     """
