@@ -533,7 +533,7 @@ def machine_peak(threads: int = 1, *, kernels: Mapping[str, tuple] | None = None
             call = fn if x is None else (lambda fn=fn, x=x: fn(x))
             measured[name] = _best_rate(call, flops / 1e9, repeats)
         for label, size in [("DRAM copy", dram_bytes)] + [("cache copy", s) for s in cache_bytes]:
-            src = torch.randn(size // 4)
+            src = torch.ones(size // 4)  # values do not matter to a copy; randn is slow
             dst = torch.empty_like(src)
             measured[f"{label} {size / 2**20:g} MiB"] = _best_rate(
                 lambda dst=dst, src=src: dst.copy_(src), 2 * size / 1e9, repeats)
