@@ -3,10 +3,10 @@
 pytest-xdist runs two workers on a two-core machine; with torch's default of one thread per
 core each, they would oversubscribe the cores and slow every op several-fold (each parallel
 region waits for a thread that the other worker has descheduled). So each worker gets its
-share of the cores: the unit tests (which time nothing) through ``torch.set_num_threads``, the
-notebooks' kernels (which inherit this environment) through ``LWCOURSE_MAX_THREADS``, the cap
-on ``lw.setup``'s thread count. A cell that asks for more threads explicitly
-(``lw.bench.threads(2)``) still gets them.
+share of the cores: the unit tests (which time nothing) through ``torch.set_num_threads``;
+the notebooks' kernels (which inherit this environment) through ``LWCOURSE_MAX_THREADS``, the
+cap on ``lw.setup``'s thread count; other subprocesses (the CLI) through ``OMP_NUM_THREADS``.
+A cell that asks for more threads explicitly (``lw.bench.threads(2)``) still gets them.
 
 Scheduling (``--dist loadfile --no-loadscope-reorder``): files run in the order collected here,
 the longest first, so that no worker is left alone with a long file at the end.
@@ -21,6 +21,7 @@ _share = max(1, (os.cpu_count() or 1) // _workers)
 torch.set_num_threads(1)
 if _workers > 1:
     os.environ["LWCOURSE_MAX_THREADS"] = str(_share)
+    os.environ.setdefault("OMP_NUM_THREADS", str(_share))  # torch's default in subprocesses
 # Tests never write figures: lw.plot.savefig writes only when this is set (by
 # `lwcourse execute`), and the notebooks' kernels inherit this environment.
 os.environ.pop("LWCOURSE_FIGURES_DIR", None)
