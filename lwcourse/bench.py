@@ -197,7 +197,7 @@ class _Runner:
             self.model(self.x)
         return (time.perf_counter() - start) * 1e3 / calls
 
-    def warm_up(self, warmup: int | None, min_s: float = 0.1) -> None:
+    def warm_up(self, warmup: int | None, min_s: float = 0.05) -> None:
         """``warmup`` calls, or (None) at least 3 calls and at least ``min_s`` seconds: the
         first calls allocate buffers and pick kernels, and a large batch needs more than one
         call to reach its steady state."""
@@ -222,7 +222,7 @@ def latency(model: Model, x_or_input_size=(1, 3, 224, 224), *, threads: int = 1,
     """Time ``model`` on a tensor, or on a random input of the given size.
 
     Eval mode, ``torch.inference_mode``, ``threads`` intra-op threads. Warm-up scaled to the
-    work (``warmup=None``: at least 3 calls and 0.1 s), then samples until both ``min_runs``
+    work (``warmup=None``: at least 3 calls and 0.05 s), then samples until both ``min_runs``
     samples and ``min_time_s`` seconds are reached. Calls shorter than ``min_sample_ms`` are
     repeated inside one sample. Report ``.median_ms`` with ``.iqr_ms``.
     """
@@ -533,7 +533,7 @@ def machine_peak(threads: int = 1, *, kernels: Mapping[str, tuple] | None = None
             call = fn if x is None else (lambda fn=fn, x=x: fn(x))
             measured[name] = _best_rate(call, flops / 1e9, repeats)
         for label, size in [("DRAM copy", dram_bytes)] + [("cache copy", s) for s in cache_bytes]:
-            src = torch.randn(size // 4)
+            src = torch.ones(size // 4)  # values do not matter to a copy; randn is slow
             dst = torch.empty_like(src)
             measured[f"{label} {size / 2**20:g} MiB"] = _best_rate(
                 lambda dst=dst, src=src: dst.copy_(src), 2 * size / 1e9, repeats)

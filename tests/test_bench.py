@@ -73,7 +73,7 @@ def test_automatic_warmup_makes_several_calls_even_for_a_slow_model():
         time.sleep(0.03)
 
     bench.latency(slow, (8, 3), min_runs=1, min_time_s=0.001, min_sample_ms=0.001)
-    # warm-up: >= 3 calls and >= 0.1 s; calibration: 2 calls; then at least one sample
+    # warm-up: >= 3 calls and >= 0.05 s; calibration: 2 calls; then at least one sample
     assert len(calls) >= 3 + 2 + 1
     calls.clear()
     bench.latency(slow, (8, 3), warmup=0, min_runs=1, min_time_s=0.001, min_sample_ms=0.001)

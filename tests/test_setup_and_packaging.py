@@ -1,5 +1,6 @@
 """lw.setup, and the two install routes (pip extras, conda) listing the same packages."""
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -27,6 +28,20 @@ def test_setup_seeds_everything_and_fixes_threads():
     lw.setup(seed=3, threads=1)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
     lw.setup(seed=0)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+def test_setup_threads_are_capped_by_the_environment(monkeypatch):
+    monkeypatch.setenv("LWCOURSE_MAX_THREADS", "1")
+    lw.setup(seed=0, threads=2)
+    assert torch.get_num_threads() == 1
+    monkeypatch.delenv("LWCOURSE_MAX_THREADS")
+    lw.setup(seed=0, threads=2)
+    assert torch.get_num_threads() == 2
+    for bad in ("0", "two", "-1", ""):
+        monkeypatch.setenv("LWCOURSE_MAX_THREADS", bad)
+        with pytest.raises(ValueError, match="LWCOURSE_MAX_THREADS must be a positive integer"):
+            lw.setup(seed=0)
 
 
 @pytest.mark.parametrize("kwargs, name", [({"seed": -1}, "seed"), ({"threads": 0}, "threads")])
