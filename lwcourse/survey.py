@@ -307,6 +307,16 @@ class PredictorStudy:
                             mean_abs_pct_error(pred, self.measured[b, t]))
                 for (p, b, t), pred in self.predicted.items()}
 
+    def errors_by_family(self, predictor: str, batch: int, threads: int) -> dict[str, float]:
+        """Mean absolute % error of ``predictor`` per held-out family, worst first."""
+        measured = np.asarray(self.measured[batch, threads])
+        pct = np.abs(np.asarray(self.predicted[predictor, batch, threads]) - measured) / measured
+        errors: dict[str, list[float]] = {}
+        for name, e in zip(self.models[batch, threads], pct * 100, strict=True):
+            errors.setdefault(family(name), []).append(float(e))
+        means = {f: float(np.mean(v)) for f, v in errors.items()}
+        return dict(sorted(means.items(), key=lambda kv: -kv[1]))
+
     def table(self) -> str:
         lines = [f"{'predictor':<20} {'batch':>5} {'thr':>4} {'configs':>8} {'Spearman':>9} "
                  f"{'MAPE %':>8}"]

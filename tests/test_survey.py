@@ -116,3 +116,13 @@ def test_settings_table_shows_ms_per_image_and_gaps():
     assert "N=1, 1 thr" in lines[0] and "N=16, 1 thr" in lines[0]
     assert lines[1].split() == ["b", "1.00", "(", "0.10)", "-"]  # cheaper model first
     assert lines[2].split() == ["a", "2.00", "(", "0.50)", "1.00", "(", "0.10)"]
+
+
+def test_errors_by_family_are_the_mean_percent_errors_worst_first():
+    study = survey.PredictorStudy(
+        measured={(1, 1): [10.0, 20.0, 40.0]},
+        models={(1, 1): ["lcnet_050", "lcnet_100", "mobilenet_v2"]},
+        predicted={("MACs only", 1, 1): [12.0, 20.0, 20.0]})
+    errors = study.errors_by_family("MACs only", 1, 1)
+    assert list(errors) == ["mobilenet_v2", "lcnet"]
+    assert errors["mobilenet_v2"] == pytest.approx(50.0) and errors["lcnet"] == pytest.approx(10.0)
