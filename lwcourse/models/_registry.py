@@ -1,4 +1,5 @@
-"""The model registry: ``@register_model``, ``create(name, **kwargs)`` and ``list_models()``."""
+"""The model registry: ``@register_model`` (``register_variant`` for a family's variants),
+``create(name, **kwargs)`` and ``list_models()``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
 def _origin(fn: Callable) -> tuple[str, str]:
     return fn.__module__, fn.__qualname__
+
+
+def register_variant(build: Callable[..., nn.Module], name: str, doc: str):
+    """Register ``build``, a closure over one variant of a family (``_builder("b0")``), under
+    ``name``: it gets that name (also as qualified name, so a reload replaces the entry) and
+    the docstring ``doc``."""
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    return register_model(build)
 
 
 def register_model(fn: Callable[..., nn.Module] | None = None, *, name: str | None = None):

@@ -18,7 +18,7 @@ from .._checks import check_positive, check_positive_int, check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
 from ._common import ImageClassifier, group_stages, init_weights, repeat_block
-from ._registry import register_model
+from ._registry import register_variant
 
 # Paper Table 1, the B0 baseline, stages 2-8 (stage 1 is the stem, stage 9 the head):
 # (MBConv expansion t, kernel, stride of the first block, output channels, layers).
@@ -121,14 +121,12 @@ def _builder(variant: str):
               stochastic_depth: float = 0.2) -> ImageClassifier:
         return _efficientnet(v, f"efficientnet_{variant}", num_classes, dropout, stochastic_depth)
 
-    build.__name__ = build.__qualname__ = f"efficientnet_{variant}"
-    build.__doc__ = (
+    return register_variant(build, f"efficientnet_{variant}", (
         f"EfficientNet-{variant.upper()}: width x{v.width}, depth x{v.depth}, "
         f"{v.resolution}x{v.resolution} input (``default_resolution``), dropout {v.dropout}. "
         "Widths ``make_divisible(c * width, 8)``, layers ``ceil(n * depth)``, SiLU, SE squeeze "
         "= block input // 4, stochastic depth ``stochastic_depth * block / blocks``; "
-        f"BN eps {v.bn_eps:g}, momentum {v.bn_momentum:g}.")
-    return register_model(build)
+        f"BN eps {v.bn_eps:g}, momentum {v.bn_momentum:g}."))
 
 
 efficientnet_b0 = _builder("b0")

@@ -22,7 +22,7 @@ from .._checks import check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.mbconv import InvertedResidual
 from ._common import ImageClassifier, group_stages, init_weights, repeat_block
-from ._registry import register_model
+from ._registry import register_variant
 from .efficientnet import EFFICIENTNET_B0, HEAD_CHANNELS, STEM_CHANNELS
 
 # name: (width multiplier, depth multiplier, resolution, dropout) -- the lite README /
@@ -76,12 +76,10 @@ def _builder(variant: str):
               stochastic_depth: float = 0.2) -> ImageClassifier:
         return _efficientnet_lite(variant, num_classes, dropout, stochastic_depth)
 
-    build.__name__ = build.__qualname__ = f"efficientnet_{variant}"
-    build.__doc__ = (
+    return register_variant(build, f"efficientnet_{variant}", (
         f"EfficientNet-{variant.capitalize()}: width x{width_mult}, depth x{depth_mult} "
         f"(first and last stage fixed), {resolution}x{resolution} input, dropout "
-        f"{default_dropout}; no SE, ReLU6, stem 32 and head 1280 fixed.")
-    return register_model(build)
+        f"{default_dropout}; no SE, ReLU6, stem 32 and head 1280 fixed."))
 
 
 efficientnet_lite0 = _builder("lite0")

@@ -16,7 +16,7 @@ from .._checks import check_rate
 from ..blocks.conv import ConvBNAct, make_divisible
 from ..blocks.lcnet import DepthwiseSeparableSE
 from ._common import ImageClassifier, group_stages, init_weights
-from ._registry import register_model
+from ._registry import register_variant
 
 # Table 1 after the stem, one row per block: (kernel, stride, output channels, SE).
 LCNET = [
@@ -56,10 +56,9 @@ def _builder(scale: float, suffix: str):
     def build(num_classes: int = 1000, dropout: float = 0.2) -> ImageClassifier:
         return _lcnet(scale, name, num_classes, dropout)
 
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = (f"PP-LCNet x{scale}: every width x{scale} (``make_divisible(c * scale, 8)``"
-                     "), the 1280-wide layer after the pool fixed; dropout 0.2.")
-    return register_model(build)
+    return register_variant(build, name, (
+        f"PP-LCNet x{scale}: every width x{scale} (``make_divisible(c * scale, 8)``), the "
+        "1280-wide layer after the pool fixed; dropout 0.2."))
 
 
 lcnet_035 = _builder(0.35, "035")
